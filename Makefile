@@ -32,7 +32,7 @@ install: $(VENV)/.installed-$(EXTRAS)
 install-test: $(VENV)/.installed-test
 
 test: install-test
-	$(PY) -m ruff check lerobot tests benchmarks examples
+	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install-test
