@@ -1,0 +1,184 @@
+"""Configuration of TD-MPC (Hansen et al. 2022, "Temporal Difference Learning for Model Predictive Control"),
+in the FOWM variant the reference ships (spec POLICIES.md §4, REFERENCE.md §3.5).
+
+Time windows: observations at deltas 0..horizon (horizon + 1 steps), actions and `next.reward` at deltas
+0..horizon-1. Policy I/O is in normalized space (the processors (un)normalize); actions must be MIN_MAX
+normalized to [-1, 1] because the planner clamps to that box.
+"""
+
+from dataclasses import dataclass, field
+
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
+
+
+@dataclass
+class TDMPCConfig:
+    """TD-MPC hyper-parameters; defaults are the reference's (tuned for xArm lift, 84x84 image + 4-D state)."""
+
+    # Input / output structure.
+    n_obs_steps: int = 1
+    """Number of observation steps fed to the model; TD-MPC only supports 1."""
+    input_features: dict[str, PolicyFeature] = field(default_factory=dict)
+    output_features: dict[str, PolicyFeature] = field(default_factory=dict)
+    device: str | None = None
+    use_amp: bool = False
+    use_peft: bool = False
+    push_to_hub: bool = False
+    repo_id: str | None = None
+    private: bool | None = None
+    tags: list[str] | None = None
+    license: str | None = None
+    pretrained_path: str | None = None
+
+    n_action_repeats: int = 2
+    """Each planned action is executed this many times (the model runs every n_action_repeats steps)."""
+    horizon: int = 5
+    """Planning horizon and length of the training rollout of the latent model."""
+    n_action_steps: int = 1
+    """Actions of one plan executed before re-planning (needs n_action_repeats == 1 and use_mpc)."""
+
+    normalization_mapping: dict[str, NormalizationMode] = field(
+        default_factory=lambda: {
+            "VISUAL": NormalizationMode.IDENTITY,
+            "STATE": NormalizationMode.IDENTITY,
+            "ENV": NormalizationMode.IDENTITY,
+            "ACTION": NormalizationMode.MIN_MAX,
+        }
+    )
+
+    # Architecture.
+    image_encoder_hidden_dim: int = 32
+    state_encoder_hidden_dim: int = 256
+    latent_dim: int = 50
+    q_ensemble_size: int = 5
+    mlp_dim: int = 512
+
+    # Reinforcement learning.
+    discount: float = 0.9
+
+    # Inference (CEM / MPPI planning).
+    use_mpc: bool = True
+    """Plan with CEM in latent space; if False the policy network alone picks the action."""
+    cem_iterations: int = 6
+    max_std: float = 2.0
+    min_std: float = 0.05
+    n_gaussian_samples: int = 512
+    n_pi_samples: int = 51
+    uncertainty_regularizer_coeff: float = 1.0
+    n_elites: int = 50
+    elite_weighting_temperature: float = 0.5
+    gaussian_mean_momentum: float = 0.1
+
+    # Training and loss computation.
+    max_random_shift_ratio: float = 0.0476
+    reward_coeff: float = 0.5
+    expectile_weight: float = 0.9
+    value_coeff: float = 0.1
+    consistency_coeff: float = 20.0
+    advantage_scaling: float = 3.0
+    pi_coeff: float = 0.5
+    temporal_decay_coeff: float = 0.5
+    target_model_momentum: float = 0.995
+
+    # Optimizer preset (Adam, no scheduler).
+    optimizer_lr: float = 3e-4
+
+    def __post_init__(self):
+        if self.n_obs_steps != 1:
+            raise ValueError(
+                f"TD-MPC works on a single observation step: n_obs_steps must be 1, got {self.n_obs_steps}."
+            )
+        if self.n_gaussian_samples <= 0:
+            raise ValueError(
+                f"n_gaussian_samples must be > 0 (the CEM planner needs Gaussian samples), got "
+                f"{self.n_gaussian_samples}."
+            )
+        if self.n_elites > self.n_gaussian_samples + self.n_pi_samples:
+            raise ValueError(
+                f"n_elites ({self.n_elites}) cannot exceed the number of candidate trajectories "
+                f"n_gaussian_samples + n_pi_samples ({self.n_gaussian_samples + self.n_pi_samples})."
+            )
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}.")
+        if self.n_action_repeats < 1:
+            raise ValueError(f"n_action_repeats must be >= 1, got {self.n_action_repeats}.")
+        mapping = {str(getattr(k, "value", k)): v for k, v in self.normalization_mapping.items()}
+        if NormalizationMode(mapping.get("ACTION", NormalizationMode.IDENTITY)) != NormalizationMode.MIN_MAX:
+            raise ValueError(
+                "TD-MPC needs normalization_mapping['ACTION'] == MIN_MAX: the planner samples and clamps "
+                f"actions in [-1, 1]; got {mapping.get('ACTION')!r}."
+            )
+        if self.n_action_steps > 1:
+            if self.n_action_repeats != 1:
+                raise ValueError(
+                    f"n_action_steps ({self.n_action_steps}) > 1 requires n_action_repeats == 1 (got "
+                    f"{self.n_action_repeats}): either repeat the first planned action or execute several "
+                    "planned actions, not both."
+                )
+            if not self.use_mpc:
+                raise ValueError(
+                    f"n_action_steps ({self.n_action_steps}) > 1 requires use_mpc=True: without planning "
+                    "the policy network yields a single action per call."
+                )
+            if self.n_action_steps > self.horizon:
+                raise ValueError(
+                    f"n_action_steps ({self.n_action_steps}) cannot exceed horizon ({self.horizon}): a plan "
+                    "holds `horizon` actions."
+                )
+
+    # ----- features -----
+    @property
+    def image_features(self) -> dict[str, PolicyFeature]:
+        return {k: ft for k, ft in self.input_features.items() if ft.type is FeatureType.VISUAL}
+
+    @property
+    def robot_state_feature(self) -> PolicyFeature | None:
+        ft = self.input_features.get(OBS_STATE)
+        return ft if ft is not None and ft.type is FeatureType.STATE else None
+
+    @property
+    def env_state_feature(self) -> PolicyFeature | None:
+        for key, ft in self.input_features.items():
+            if ft.type is FeatureType.ENV and key == OBS_ENV_STATE:
+                return ft
+        return None
+
+    @property
+    def action_feature(self) -> PolicyFeature | None:
+        return self.output_features.get(ACTION)
+
+    def validate_features(self) -> None:
+        images = self.image_features
+        if len(images) > 1:
+            raise ValueError(
+                f"TD-MPC handles at most one camera; got {len(images)}: {sorted(images)}. Keep one camera "
+                "in input_features."
+            )
+        for key, ft in images.items():
+            if ft.shape[-1] != ft.shape[-2]:
+                raise ValueError(
+                    f"TD-MPC's image encoder and shift augmentation need square images; '{key}' has shape "
+                    f"{list(ft.shape)} (C, H, W)."
+                )
+        if not images and self.robot_state_feature is None and self.env_state_feature is None:
+            raise ValueError(
+                "TD-MPC needs at least one input among a camera, 'observation.state' and "
+                f"'observation.environment_state'; input_features has {sorted(self.input_features)}."
+            )
+        if self.action_feature is None:
+            raise ValueError(
+                f"TD-MPC needs an 'action' output feature; output_features has {sorted(self.output_features)}."
+            )
+
+    @property
+    def observation_delta_indices(self) -> list[int]:
+        return list(range(self.horizon + 1))
+
+    @property
+    def action_delta_indices(self) -> list[int]:
+        return list(range(self.horizon))
+
+    @property
+    def reward_delta_indices(self) -> list[int]:
+        return list(range(self.horizon))
