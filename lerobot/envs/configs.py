@@ -1,0 +1,230 @@
+"""Simulation environment configs, registered by `type` (spec §4.4).
+
+Each config says which gym package and task to build (`gym_<type>/<task>`), the control rate, the
+episode length, and the environment's features on the gym side (images channel-last, as the env
+returns them) together with `features_map`, the gym key -> LeRobot key mapping used by
+`lerobot.envs.utils.preprocess_observation` and `env_to_policy_features`.
+
+Select one on the command line with `--env.type=pusht|aloha|xarm`; every field is a `--env.<field>`
+override (e.g. `--env.task=AlohaTransferCube-v0 --env.episode_length=50`).
+"""
+
+import abc
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import draccus
+
+from lerobot.configs.types import FeatureType, PolicyFeature
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGE, OBS_IMAGES, OBS_STATE
+
+
+def _nearest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass
+class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
+    """Base class of every simulation env config; subclasses are registered by `type`."""
+
+    # Gym task name inside the env package, e.g. "PushT-v0" (the env id is "gym_<type>/<task>").
+    task: str | None = None
+    # Control rate of the simulation (frames per second); also the fps of rendered rollout videos.
+    fps: int = 30
+    # Maximum number of steps of an episode (gym's `max_episode_steps`; the episode is truncated after).
+    episode_length: int = 300
+    # Gym-side features (images channel-last (H, W, C), as the env returns them).
+    features: dict[str, PolicyFeature] = field(default_factory=dict)
+    # Gym key -> LeRobot feature key.
+    features_map: dict[str, str] = field(default_factory=dict)
+
+    # Tasks this env type accepts; filled by each subclass.
+    available_tasks: ClassVar[tuple[str, ...]] = ()
+    available_obs_types: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def type(self) -> str:
+        return self.get_choice_name(self.__class__)
+
+    @property
+    def package_name(self) -> str:
+        """The python package that registers this env's gym ids."""
+        return f"gym_{self.type}"
+
+    @property
+    def gym_id(self) -> str:
+        return f"{self.package_name}/{self.task}"
+
+    @property
+    @abc.abstractmethod
+    def gym_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments passed to `gym.make` for this env."""
+
+    def _validate_common(self) -> None:
+        name = f"--env.type={self.type}"
+        if self.available_tasks and self.task not in self.available_tasks:
+            raise ValueError(
+                f"{name}: unknown --env.task={self.task!r}; expected one of {list(self.available_tasks)}."
+                + _nearest(str(self.task), list(self.available_tasks))
+            )
+        obs_type = getattr(self, "obs_type", None)
+        if self.available_obs_types and obs_type not in self.available_obs_types:
+            raise ValueError(
+                f"{name}: unknown --env.obs_type={obs_type!r}; expected one of "
+                f"{list(self.available_obs_types)}." + _nearest(str(obs_type), list(self.available_obs_types))
+            )
+        if not isinstance(self.fps, int) or self.fps <= 0:
+            raise ValueError(f"{name}: --env.fps must be a positive integer, got {self.fps!r}.")
+        if not isinstance(self.episode_length, int) or self.episode_length <= 0:
+            raise ValueError(
+                f"{name}: --env.episode_length must be a positive integer (steps before the episode is "
+                f"truncated), got {self.episode_length!r}."
+            )
+
+
+@EnvConfig.register_subclass("aloha")
+@dataclass
+class AlohaEnv(EnvConfig):
+    """Bimanual ALOHA in MuJoCo (gym-aloha): insertion or cube transfer, 14-D joint actions."""
+
+    task: str = "AlohaInsertion-v0"
+    fps: int = 50
+    episode_length: int = 400
+    # "pixels_agent_pos" (top camera + joint positions) or "pixels" (top camera only).
+    obs_type: str = "pixels_agent_pos"
+    render_mode: str = "rgb_array"
+    features: dict[str, PolicyFeature] = field(
+        default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(14,))}
+    )
+    features_map: dict[str, str] = field(
+        default_factory=lambda: {
+            ACTION: ACTION,
+            "agent_pos": OBS_STATE,
+            "top": f"{OBS_IMAGES}.top",
+            "pixels/top": f"{OBS_IMAGES}.top",
+        }
+    )
+
+    available_tasks: ClassVar[tuple[str, ...]] = ("AlohaInsertion-v0", "AlohaTransferCube-v0")
+    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels", "pixels_agent_pos")
+
+    def __post_init__(self):
+        self._validate_common()
+        if self.obs_type == "pixels":
+            self.features["top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
+        elif self.obs_type == "pixels_agent_pos":
+            self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(14,))
+            self.features["pixels/top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
+
+    @property
+    def gym_kwargs(self) -> dict[str, Any]:
+        return {
+            "obs_type": self.obs_type,
+            "render_mode": self.render_mode,
+            "max_episode_steps": self.episode_length,
+        }
+
+
+@EnvConfig.register_subclass("pusht")
+@dataclass
+class PushtEnv(EnvConfig):
+    """2-D PushT (gym-pusht, pymunk): push a T-shaped block onto a target; 2-D target-position actions."""
+
+    task: str = "PushT-v0"
+    fps: int = 10
+    episode_length: int = 300
+    # "pixels_agent_pos" (96x96 camera + agent xy) or "environment_state_agent_pos" (16 keypoints + xy).
+    obs_type: str = "pixels_agent_pos"
+    render_mode: str = "rgb_array"
+    # Size of the frames of `env.render()` (rollout videos), not of the observation.
+    visualization_width: int = 384
+    visualization_height: int = 384
+    features: dict[str, PolicyFeature] = field(
+        default_factory=lambda: {
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,)),
+            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(2,)),
+        }
+    )
+    features_map: dict[str, str] = field(
+        default_factory=lambda: {
+            ACTION: ACTION,
+            "agent_pos": OBS_STATE,
+            "environment_state": OBS_ENV_STATE,
+            "pixels": OBS_IMAGE,
+        }
+    )
+
+    available_tasks: ClassVar[tuple[str, ...]] = ("PushT-v0",)
+    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos", "environment_state_agent_pos")
+
+    def __post_init__(self):
+        self._validate_common()
+        if self.obs_type == "pixels_agent_pos":
+            # Departure from the spec table (which lists 384x384, the visualization size): gym-pusht
+            # returns observation frames of its `observation_width/height`, 96x96, which is what the
+            # pusht datasets and policies use; declaring the real shape lets the feature check work.
+            self.features["pixels"] = PolicyFeature(type=FeatureType.VISUAL, shape=(96, 96, 3))
+        elif self.obs_type == "environment_state_agent_pos":
+            self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(16,))
+
+    @property
+    def gym_kwargs(self) -> dict[str, Any]:
+        return {
+            "obs_type": self.obs_type,
+            "render_mode": self.render_mode,
+            "visualization_width": self.visualization_width,
+            "visualization_height": self.visualization_height,
+            "max_episode_steps": self.episode_length,
+        }
+
+
+@EnvConfig.register_subclass("xarm")
+@dataclass
+class XarmEnv(EnvConfig):
+    """xArm lift in MuJoCo (a port of gym-xarm, see `lerobot/envs/xarm/`); 4-D end-effector actions."""
+
+    task: str = "XarmLift-v0"
+    fps: int = 15
+    episode_length: int = 200
+    obs_type: str = "pixels_agent_pos"
+    render_mode: str = "rgb_array"
+    visualization_width: int = 384
+    visualization_height: int = 384
+    features: dict[str, PolicyFeature] = field(
+        default_factory=lambda: {
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,)),
+            "pixels": PolicyFeature(type=FeatureType.VISUAL, shape=(84, 84, 3)),
+        }
+    )
+    features_map: dict[str, str] = field(
+        default_factory=lambda: {ACTION: ACTION, "agent_pos": OBS_STATE, "pixels": OBS_IMAGE}
+    )
+
+    available_tasks: ClassVar[tuple[str, ...]] = ("XarmLift-v0",)
+    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels", "pixels_agent_pos")
+
+    def __post_init__(self):
+        self._validate_common()
+        if self.obs_type == "pixels_agent_pos":
+            self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(4,))
+
+    @property
+    def package_name(self) -> str:
+        # The published gym-xarm pins mujoco<3, which conflicts with gym-aloha; lerobot ships a port.
+        return "lerobot.envs.xarm"
+
+    @property
+    def gym_id(self) -> str:
+        return f"gym_xarm/{self.task}"
+
+    @property
+    def gym_kwargs(self) -> dict[str, Any]:
+        return {
+            "obs_type": self.obs_type,
+            "render_mode": self.render_mode,
+            "visualization_width": self.visualization_width,
+            "visualization_height": self.visualization_height,
+            "max_episode_steps": self.episode_length,
+        }

@@ -1,0 +1,105 @@
+"""Env observations -> policy inputs (spec §4.4), and env features -> policy features.
+
+Batch layout produced by `preprocess_observation` for a vector env of B sub-envs:
+- `observation.image` / `observation.images.<cam>`: float32 (B, C, H, W) in [0, 1];
+- `observation.state`: float32 (B, D_state);
+- `observation.environment_state`: float32 (B, D_env).
+"""
+
+import numpy as np
+import torch
+
+from lerobot.configs.types import FeatureType, PolicyFeature
+from lerobot.envs.configs import EnvConfig
+from lerobot.utils.constants import OBS_ENV_STATE, OBS_IMAGE, OBS_IMAGES, OBS_STATE
+
+
+def _image_to_tensor(img: np.ndarray, key: str) -> torch.Tensor:
+    """(B, H, W, C) uint8 -> (B, C, H, W) float32 in [0, 1]."""
+    if not isinstance(img, np.ndarray):
+        raise TypeError(f"Observation {key!r} must be a numpy array of images, got {type(img).__name__}.")
+    if img.ndim != 4 or img.shape[-1] != 3:
+        raise ValueError(
+            f"Observation {key!r} must be a batch of channel-last RGB images (B, H, W, 3), got {img.shape}."
+        )
+    if img.dtype != np.uint8:
+        raise ValueError(f"Observation {key!r} must hold uint8 images, got dtype {img.dtype}.")
+    return torch.from_numpy(img).permute(0, 3, 1, 2).contiguous().to(torch.float32) / 255.0
+
+
+def _vector_to_tensor(x, key: str) -> torch.Tensor:
+    arr = np.asarray(x)
+    if arr.ndim != 2:
+        raise ValueError(f"Observation {key!r} must be batched as (B, D), got shape {arr.shape}.")
+    return torch.from_numpy(arr).to(torch.float32)
+
+
+def preprocess_observation(observations: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    """Convert a batched gym observation dict to LeRobot keys and layouts.
+
+    `pixels` (array) -> `observation.image`; `pixels` (dict of cameras) -> `observation.images.<cam>`;
+    `environment_state` -> `observation.environment_state`; `agent_pos` -> `observation.state`.
+    Images must be uint8 (B, H, W, C); they become float32 (B, C, H, W) / 255.
+    """
+    if not isinstance(observations, dict):
+        raise TypeError(
+            f"Expected a dict observation (keys like 'pixels', 'agent_pos'), got {type(observations).__name__}:"
+            " build the env with an obs_type that includes the agent position."
+        )
+    out: dict[str, torch.Tensor] = {}
+    if "pixels" in observations:
+        pixels = observations["pixels"]
+        if isinstance(pixels, dict):
+            for cam, img in pixels.items():
+                out[f"{OBS_IMAGES}.{cam}"] = _image_to_tensor(img, f"pixels/{cam}")
+        else:
+            out[OBS_IMAGE] = _image_to_tensor(pixels, "pixels")
+    if "environment_state" in observations:
+        out[OBS_ENV_STATE] = _vector_to_tensor(observations["environment_state"], "environment_state")
+    if "agent_pos" in observations:
+        out[OBS_STATE] = _vector_to_tensor(observations["agent_pos"], "agent_pos")
+    unknown = set(observations) - {"pixels", "environment_state", "agent_pos"}
+    if unknown:
+        raise KeyError(
+            f"Unknown observation keys {sorted(unknown)}; expected 'pixels', 'environment_state', 'agent_pos'."
+        )
+    return out
+
+
+def env_to_policy_features(env_cfg: EnvConfig) -> dict[str, PolicyFeature]:
+    """The env's features under LeRobot keys, as a policy sees them (cameras channel-first (C, H, W))."""
+    policy_features: dict[str, PolicyFeature] = {}
+    for key, ft in env_cfg.features.items():
+        if key not in env_cfg.features_map:
+            raise KeyError(
+                f"Env feature {key!r} of --env.type={env_cfg.type} has no entry in features_map "
+                f"{sorted(env_cfg.features_map)}."
+            )
+        shape = tuple(ft.shape)
+        if ft.type is FeatureType.VISUAL:
+            if len(shape) != 3:
+                raise ValueError(f"Camera feature {key!r} must have a 3-D shape (H, W, C), got {shape}.")
+            shape = (shape[2], shape[0], shape[1])
+        policy_features[env_cfg.features_map[key]] = PolicyFeature(type=ft.type, shape=shape)
+    return policy_features
+
+
+def check_policy_features_match_env(input_features: dict[str, PolicyFeature], env_cfg: EnvConfig) -> None:
+    """Raise a ValueError naming every policy input the env does not provide (or provides with another shape)."""
+    env_features = env_to_policy_features(env_cfg)
+    problems = []
+    for key, ft in input_features.items():
+        if key not in env_features:
+            problems.append(f"'{key}' (shape {list(ft.shape)}) is not provided by the env")
+        elif tuple(env_features[key].shape) != tuple(ft.shape):
+            problems.append(
+                f"'{key}' has shape {list(ft.shape)} in the policy but {list(env_features[key].shape)} in the env"
+            )
+    if problems:
+        provided = {k: list(v.shape) for k, v in env_features.items()}
+        raise ValueError(
+            f"The policy's input features do not match --env.type={env_cfg.type} "
+            f"(task {env_cfg.task}, obs_type {getattr(env_cfg, 'obs_type', None)}): "
+            + "; ".join(problems)
+            + f". The env provides {provided}."
+        )

@@ -1,0 +1,22 @@
+"""xArm Lift in MuJoCo 3, ported from gym-xarm 0.1.1 (Apache-2.0, Copyright 2024 The Hugging Face team).
+
+Why a port: the published `gym-xarm` pins `mujoco<3`, while `gym-aloha` needs `mujoco>=3,<3.9`, so the
+two cannot be installed together by pip. The simulation itself runs unchanged on MuJoCo 3: this port
+keeps the scene files (`assets/`, copied verbatim with the package's licence) and the task logic, and
+replaces the two things that tied it to old versions: gymnasium-robotics' `mujoco_utils` helpers
+(re-implemented in `lerobot.envs.xarm.mujoco_utils` on MuJoCo 3's API) and gymnasium's private
+`MujocoRenderer` (replaced by `mujoco.Renderer`). Importing this module registers the same gym id as the
+original, `gym_xarm/XarmLift-v0`, unless the original package already registered it.
+"""
+
+from gymnasium.envs.registration import register, registry
+
+XARM_LIFT_ID = "gym_xarm/XarmLift-v0"
+
+if XARM_LIFT_ID not in registry:
+    register(
+        id=XARM_LIFT_ID,
+        entry_point="lerobot.envs.xarm.lift:Lift",
+        max_episode_steps=300,
+        kwargs={"obs_type": "state"},
+    )
