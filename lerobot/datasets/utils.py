@@ -1,5 +1,7 @@
 """Helpers over the LeRobotDataset `features` dict (meta/info.json["features"])."""
 
+import difflib
+
 from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_PREFIX
 
@@ -35,3 +37,44 @@ def dataset_to_policy_features(features: dict[str, dict]) -> dict[str, PolicyFea
             continue
         policy_features[key] = PolicyFeature(type=type_, shape=shape)
     return policy_features
+
+
+def format_ranges(values: list[int]) -> str:
+    """[0, 1, 2, 3] -> "0..3"; other lists as they are (for error messages)."""
+    if not values:
+        return "none"
+    if values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}..{values[-1]}"
+    return str(values)
+
+
+def check_delta_timestamps(
+    delta_timestamps: dict, fps: float, tolerance_s: float, features: dict
+) -> dict[str, list[int]]:
+    """Validate `delta_timestamps` (spec §1.6) and turn them into frame offsets `round(dt * fps)`."""
+    if not isinstance(delta_timestamps, dict):
+        raise ValueError(
+            f"delta_timestamps must be a dict of feature key -> list of seconds, got {delta_timestamps!r}."
+        )
+    delta_indices: dict[str, list[int]] = {}
+    for key, dts in delta_timestamps.items():
+        if key not in features:
+            close = difflib.get_close_matches(str(key), list(features), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"delta_timestamps key '{key}' is not a dataset feature ({list(features)}).{hint}"
+            )
+        if features[key]["dtype"] == "string":
+            raise ValueError(f"delta_timestamps['{key}']: string features cannot be stacked over time.")
+        if isinstance(dts, (str, bytes)) or not hasattr(dts, "__len__") or len(dts) == 0:
+            raise ValueError(f"delta_timestamps['{key}'] must be a non-empty list of seconds, got {dts!r}.")
+        if not all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in dts):
+            raise ValueError(f"delta_timestamps['{key}'] must hold numbers (seconds), got {list(dts)!r}.")
+        off_grid = [d for d in dts if abs(d * fps - round(d * fps)) / fps > tolerance_s]
+        if off_grid:
+            raise ValueError(
+                f"delta_timestamps['{key}'] has values {off_grid} that are not multiples of 1/fps = {1 / fps:.6g} s "
+                f"(fps={fps}) within tolerance_s={tolerance_s}: time windows must fall on recorded frames."
+            )
+        delta_indices[key] = [round(d * fps) for d in dts]
+    return delta_indices

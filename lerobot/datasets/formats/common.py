@@ -1,0 +1,198 @@
+"""Helpers shared by the v2.x and v3.x readers: strict JSON/parquet loading and path templates.
+
+Every error names the file (and key) at fault and what was expected, so that a broken dataset never
+surfaces as a traceback from deep inside json or pyarrow.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class DatasetFormatError(ValueError):
+    """A dataset file exists but its content does not follow the format (names file, key, expectation)."""
+
+
+@dataclass
+class LoadedMeta:
+    """What a version reader extracts from `meta/` besides info.json."""
+
+    tasks: list[str]
+    """Task strings by task_index."""
+    episodes: list[dict]
+    """One row per episode, sorted by episode_index (v2: episodes.jsonl rows; v3: episodes table minus stats)."""
+    from_index: np.ndarray
+    """(E,) int64: first global `index` of each episode (same order as `episodes`)."""
+    to_index: np.ndarray
+    """(E,) int64: exclusive end."""
+    episodes_stats: dict[int, dict[str, dict[str, np.ndarray]]]
+    stats: dict[str, dict[str, np.ndarray]] | None
+    """Global stats when stored on disk (v3 stats.json, v2.0 stats.json); None -> aggregate episodes_stats."""
+
+
+def load_json(path: Path) -> object:
+    if not path.is_file():
+        raise FileNotFoundError(f"Dataset file not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise DatasetFormatError(
+            f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}."
+        ) from e
+    except UnicodeDecodeError as e:
+        raise DatasetFormatError(f"{path}: not UTF-8 text ({e}).") from e
+
+
+def load_json_dict(path: Path) -> dict:
+    data = load_json(path)
+    if not isinstance(data, dict):
+        raise DatasetFormatError(f"{path}: expected a JSON object at top level, got {type(data).__name__}.")
+    return data
+
+
+def load_jsonlines(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise FileNotFoundError(f"Dataset file not found: {path}")
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise DatasetFormatError(f"{path}: malformed JSON on line {lineno}: {e.msg}.") from e
+                if not isinstance(row, dict):
+                    raise DatasetFormatError(
+                        f"{path}: line {lineno} must be a JSON object, got {type(row).__name__}."
+                    )
+                rows.append(row)
+    except UnicodeDecodeError as e:
+        raise DatasetFormatError(f"{path}: not UTF-8 text ({e}).") from e
+    return rows
+
+
+def require_keys(row: dict, keys: tuple[str, ...], where: str) -> None:
+    missing = [k for k in keys if k not in row]
+    if missing:
+        raise DatasetFormatError(f"{where}: missing required key(s) {missing}; present: {sorted(row)}.")
+
+
+def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
+    if not path.is_file():
+        raise FileNotFoundError(f"Dataset file not found: {path}")
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as e:
+        raise DatasetFormatError(f"{path}: cannot read parquet file ({type(e).__name__}: {e}).") from e
+    except KeyError as e:
+        raise DatasetFormatError(f"{path}: missing column {e} (wanted {columns}).") from e
+
+
+def check_relative_template(template: object, key: str, source: Path, example: dict) -> str:
+    """Validate a path template from info.json: it formats with `example` and stays inside the root."""
+    if not isinstance(template, str) or not template:
+        raise DatasetFormatError(
+            f"{source}: '{key}' must be a non-empty path template string, got {template!r}."
+        )
+    try:
+        rel = template.format(**example)
+    except (KeyError, IndexError, ValueError) as e:
+        raise DatasetFormatError(
+            f"{source}: '{key}' = {template!r} cannot be formatted with fields {sorted(example)} ({e!r})."
+        ) from e
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts:
+        raise DatasetFormatError(
+            f"{source}: '{key}' = {template!r} escapes the dataset root (gives {rel!r}); templates must be "
+            "relative paths inside the root without '..'."
+        )
+    return template
+
+
+def resolve_inside(root: Path, rel: str | Path, what: str) -> Path:
+    """`root / rel`, refusing anything that resolves outside `root` (e.g. through a symlinked `..`)."""
+    path = (root / rel).resolve()
+    root_r = root.resolve()
+    if path != root_r and root_r not in path.parents:
+        raise DatasetFormatError(f"{what}: path {rel!r} resolves outside the dataset root {root}.")
+    return root / rel
+
+
+def column_to_numpy(table: pa.Table, name: str, source: Path) -> np.ndarray:
+    """One parquet column -> a numpy array of shape (rows, *feature_shape).
+
+    Scalars -> (rows,); fixed-size lists and nested lists -> (rows, N, ...). Image structs stay as an object
+    array of PNG bytes (decoded per item).
+    """
+    col = table.column(name).combine_chunks()
+    typ = col.type
+    if pa.types.is_struct(typ):
+        if typ.get_field_index("bytes") < 0:
+            raise DatasetFormatError(
+                f"{source}: column '{name}' is a struct without 'bytes' (expected an image)."
+            )
+        return np.asarray(col.field("bytes").to_pylist(), dtype=object)
+    if pa.types.is_fixed_size_list(typ) or pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        dims = []
+        arr = col
+        while (
+            pa.types.is_fixed_size_list(arr.type)
+            or pa.types.is_list(arr.type)
+            or pa.types.is_large_list(arr.type)
+        ):
+            if arr.null_count:
+                raise DatasetFormatError(f"{source}: column '{name}' has null entries.")
+            n_outer = len(arr)
+            arr = arr.flatten()
+            dims.append(len(arr) // n_outer if n_outer else 0)
+            if n_outer and len(arr) != n_outer * dims[-1]:
+                raise DatasetFormatError(f"{source}: column '{name}' has rows of different lengths.")
+        values = arr.to_numpy(zero_copy_only=False)
+        return values.reshape((len(col), *dims))
+    if col.null_count:
+        raise DatasetFormatError(f"{source}: column '{name}' has null entries.")
+    return col.to_numpy(zero_copy_only=False)
+
+
+REQUIRED_INFO_KEYS = ("codebase_version", "fps", "features", "data_path", "total_episodes", "total_frames")
+CAMERA_DTYPES = ("image", "video")
+
+
+def validate_info(info: dict, source: Path) -> None:
+    """Check the parts of meta/info.json every reader relies on."""
+    require_keys(info, REQUIRED_INFO_KEYS, str(source))
+    fps = info["fps"]
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0:
+        raise DatasetFormatError(f"{source}: 'fps' must be a positive number, got {fps!r}.")
+    for key in ("total_episodes", "total_frames"):
+        if isinstance(info[key], bool) or not isinstance(info[key], int) or info[key] < 0:
+            raise DatasetFormatError(f"{source}: '{key}' must be a non-negative integer, got {info[key]!r}.")
+    features = info["features"]
+    if not isinstance(features, dict) or not features:
+        raise DatasetFormatError(f"{source}: 'features' must be a non-empty object of feature key -> spec.")
+    for key, ft in features.items():
+        where = f"{source}: features['{key}']"
+        if not isinstance(ft, dict):
+            raise DatasetFormatError(f"{where} must be an object with 'dtype' and 'shape', got {ft!r}.")
+        require_keys(ft, ("dtype", "shape"), where)
+        if not isinstance(ft["dtype"], str):
+            raise DatasetFormatError(f"{where}['dtype'] must be a string, got {ft['dtype']!r}.")
+        shape = ft["shape"]
+        if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) and d > 0 for d in shape):
+            raise DatasetFormatError(f"{where}['shape'] must be a list of positive integers, got {shape!r}.")
+        if ft["dtype"] in CAMERA_DTYPES and len(shape) != 3:
+            raise DatasetFormatError(f"{where}: camera features need a 3-D shape [H, W, C], got {shape!r}.")
+        if "/" in key:
+            raise DatasetFormatError(f"{where}: feature names must not contain '/'.")
+    video_keys = [k for k, ft in features.items() if ft["dtype"] == "video"]
+    if video_keys and not info.get("video_path"):
+        raise DatasetFormatError(
+            f"{source}: features {video_keys} are videos but 'video_path' is {info.get('video_path')!r}."
+        )

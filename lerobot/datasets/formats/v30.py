@@ -1,0 +1,175 @@
+"""Reader for codebase v3.0 datasets (spec §1.3): many episodes per parquet / mp4 file.
+
+meta/info.json, meta/tasks.parquet (pandas-indexed by task string), meta/episodes/chunk-*/file-*.parquet
+(one row per episode, with `stats/<feature>/<stat>` columns), meta/stats.json (global stats).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from lerobot.datasets.compute_stats import cast_stats_to_numpy
+from lerobot.datasets.formats.common import (
+    DatasetFormatError,
+    LoadedMeta,
+    check_relative_template,
+    column_to_numpy,
+    load_json_dict,
+    read_parquet,
+)
+
+TASKS_PATH = "meta/tasks.parquet"
+EPISODES_DIR = "meta/episodes"
+STATS_PATH = "meta/stats.json"
+EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index")
+
+
+def required_meta_files(info: dict) -> list[str]:
+    return [TASKS_PATH, EPISODES_DIR]
+
+
+def _load_tasks(root: Path) -> list[str]:
+    path = root / TASKS_PATH
+    table = read_parquet(path)
+    if "task_index" not in table.column_names:
+        raise DatasetFormatError(f"{path}: missing column 'task_index'; present: {table.column_names}.")
+    # v0.4.0 stores the task string as the unnamed pandas index (`__index_level_0__`); newer as `task`.
+    name = next((c for c in ("task", "__index_level_0__") if c in table.column_names), None)
+    if name is None:
+        raise DatasetFormatError(
+            f"{path}: no task-string column ('task' or the pandas index '__index_level_0__'); "
+            f"present: {table.column_names}."
+        )
+    indices = table.column("task_index").to_pylist()
+    strings = table.column(name).to_pylist()
+    by_index = dict(zip(indices, strings, strict=True))
+    if sorted(by_index) != list(range(len(indices))):
+        raise DatasetFormatError(f"{path}: task_index values must be 0..{len(indices) - 1}, got {indices}.")
+    return [str(by_index[i]) for i in range(len(indices))]
+
+
+def _episode_files(root: Path) -> list[Path]:
+    ep_dir = root / EPISODES_DIR
+    if not ep_dir.is_dir():
+        raise FileNotFoundError(f"Dataset folder not found: {ep_dir} (the v3.0 episodes table).")
+    return sorted(ep_dir.glob("chunk-*/file-*.parquet"))
+
+
+def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
+    check_relative_template(info["data_path"], "data_path", info_path, {"chunk_index": 0, "file_index": 0})
+    if info.get("video_path"):
+        check_relative_template(
+            info["video_path"], "video_path", info_path, {"chunk_index": 0, "file_index": 0, "video_key": "k"}
+        )
+    tasks = _load_tasks(root)
+    files = _episode_files(root)
+    if not files and info["total_episodes"] > 0:
+        raise FileNotFoundError(
+            f"No episode files under {root / EPISODES_DIR} (expected chunk-XXX/file-XXX.parquet) although "
+            f"{info_path} lists {info['total_episodes']} episodes."
+        )
+    tables = [read_parquet(f) for f in files]
+    for f, t in zip(files, tables, strict=True):
+        missing = [c for c in EPISODE_COLUMNS if c not in t.column_names]
+        if missing:
+            raise DatasetFormatError(f"{f}: episodes table lacks column(s) {missing}.")
+    if not tables:
+        return LoadedMeta(tasks, [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)
+    try:
+        table = pa.concat_tables(tables, promote_options="default")
+    except pa.ArrowInvalid as e:
+        raise DatasetFormatError(
+            f"{root / EPISODES_DIR}: episode files have incompatible schemas ({e})."
+        ) from e
+    order = np.argsort(table.column("episode_index").to_numpy(), kind="stable")
+    table = table.take(pa.array(order))
+
+    stat_cols = [c for c in table.column_names if c.startswith("stats/")]
+    plain_cols = [c for c in table.column_names if not c.startswith("stats/")]
+    episodes = table.select(plain_cols).to_pylist()
+    episode_ids = [int(r["episode_index"]) for r in episodes]
+
+    episodes_stats: dict[int, dict[str, dict[str, np.ndarray]]] = {ep: {} for ep in episode_ids}
+    for col in stat_cols:
+        feature, _, stat = col[len("stats/") :].rpartition("/")
+        if table.column(col).null_count:
+            continue  # a feature added later in some files; only the episodes that have it carry its stats
+        values = column_to_numpy(table, col, root / EPISODES_DIR)
+        for pos, ep in enumerate(episode_ids):
+            episodes_stats[ep].setdefault(feature, {})[stat] = values[pos]
+
+    stats_path = root / STATS_PATH
+    stats = cast_stats_to_numpy(load_json_dict(stats_path)) if stats_path.is_file() else None
+    return LoadedMeta(
+        tasks=tasks,
+        episodes=episodes,
+        from_index=np.array([r["dataset_from_index"] for r in episodes], dtype=np.int64),
+        to_index=np.array([r["dataset_to_index"] for r in episodes], dtype=np.int64),
+        episodes_stats=episodes_stats,
+        stats=stats,
+    )
+
+
+def data_file(info: dict, episode_row: dict) -> str:
+    return info["data_path"].format(
+        chunk_index=int(episode_row["data/chunk_index"]), file_index=int(episode_row["data/file_index"])
+    )
+
+
+def video_file(info: dict, episode_row: dict, video_key: str) -> tuple[str, float]:
+    """(relative mp4 path, from_timestamp of the episode inside that mp4)."""
+    prefix = f"videos/{video_key}/"
+    try:
+        chunk = int(episode_row[prefix + "chunk_index"])
+        file = int(episode_row[prefix + "file_index"])
+        from_ts = float(episode_row[prefix + "from_timestamp"])
+    except (KeyError, TypeError) as e:
+        raise DatasetFormatError(
+            f"meta/episodes: episode {episode_row.get('episode_index')} lacks a valid '{prefix}*' column ({e!r})."
+        ) from e
+    return info["video_path"].format(video_key=video_key, chunk_index=chunk, file_index=file), from_ts
+
+
+def load_frames(
+    root: Path, info: dict, episode_rows: list[dict], columns: list[str]
+) -> dict[str, np.ndarray]:
+    """Rows of the selected episodes, read file by file (each data file once), sorted by global index."""
+    wanted = {int(r["episode_index"]): r for r in episode_rows}
+    files: dict[str, list[int]] = {}
+    for ep, row in wanted.items():
+        files.setdefault(data_file(info, row), []).append(ep)
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    index_parts = []
+    for rel, eps in sorted(files.items()):
+        path = root / rel
+        table = read_parquet(path)
+        missing = [c for c in {*columns, "episode_index", "index"} if c not in table.column_names]
+        if missing:
+            raise DatasetFormatError(
+                f"{path}: missing column(s) {sorted(missing)} declared in meta/info.json features; "
+                f"present: {table.column_names}."
+            )
+        ep_col = column_to_numpy(table, "episode_index", path)
+        mask = np.isin(ep_col, np.array(eps, dtype=ep_col.dtype))
+        counts = (
+            np.bincount(ep_col[mask] - min(eps), minlength=max(eps) - min(eps) + 1) if mask.any() else None
+        )
+        for ep in eps:
+            n = 0 if counts is None else int(counts[ep - min(eps)])
+            if n != wanted[ep]["length"]:
+                raise DatasetFormatError(
+                    f"{path}: {n} rows of episode {ep} but meta/episodes says length {wanted[ep]['length']}."
+                )
+        rows = np.flatnonzero(mask)
+        sub = table.take(pa.array(rows)) if len(rows) != table.num_rows else table
+        index_parts.append(column_to_numpy(sub, "index", path))
+        for c in columns:
+            parts[c].append(column_to_numpy(sub, c, path))
+    out = {c: np.concatenate(v) if v else np.empty((0,)) for c, v in parts.items()}
+    if index_parts:
+        index = np.concatenate(index_parts)
+        if np.any(np.diff(index) < 0):
+            order = np.argsort(index, kind="stable")
+            out = {c: v[order] for c, v in out.items()}
+    return out

@@ -1,0 +1,631 @@
+"""`LeRobotDatasetMetadata` and `LeRobotDataset`: read codebase v2.0/v2.1/v3.0 datasets (spec §1, §2.1-2.3).
+
+An item `dataset[i]` is a dict (spec §2.3):
+
+    <non-video feature>   tensor; [1]-shaped features -> 0-dim; [N] -> (N,); images -> (C, H, W) float in [0, 1]
+    <video key>           (C, H, W) float32 in [0, 1] (uint8 with `return_uint8=True`)
+    <delta key>           stacked over the time window: (T, ...), e.g. action (T_act, A), camera (T_obs, C, H, W)
+    <delta key>_is_pad    (T,) bool, True where the window ran past the episode's first/last frame
+    task                  str
+
+Frames are read once at construction (pyarrow -> numpy, column-wise); `__getitem__` only indexes numpy
+arrays, decodes the PNG/video frames it needs and builds small tensors, so it is cheap and holds no open
+file handles (safe in forked DataLoader workers). Row positions, episode boundaries and time windows are
+all relative to the loaded selection, so any subset of episodes (in any order) is handled correctly.
+"""
+
+import io
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from lerobot.datasets.backward_compat import CODEBASE_VERSION, check_version_compatibility
+from lerobot.datasets.compute_stats import aggregate_stats
+from lerobot.datasets.formats import v21, v30
+from lerobot.datasets.formats.common import DatasetFormatError, LoadedMeta, load_json_dict, validate_info
+from lerobot.datasets.formats.episodes_table import EpisodesTable
+from lerobot.datasets.utils import check_delta_timestamps, format_ranges
+from lerobot.utils.constants import hf_lerobot_home
+
+logger = logging.getLogger(__name__)
+
+INFO_PATH = "meta/info.json"
+
+
+class LeRobotDatasetMetadata:
+    """The `meta/` folder of a dataset: info, features, tasks, episodes, stats (spec §2.1).
+
+    v2.x: `tasks` is `{task_index: str}`, `episodes` is `{episode_index: {"episode_index","tasks","length"}}`.
+    v3.x: `tasks` is a pandas DataFrame indexed by task string (column `task_index`), `episodes` is an
+    `EpisodesTable` (one row per episode, the columns of spec §1.3 without `stats/*`).
+    """
+
+    def __init__(
+        self,
+        repo_id: str,
+        root: str | Path | None = None,
+        revision: str | None = None,
+        force_cache_sync: bool = False,
+    ):
+        self._init_empty(repo_id, root, revision)
+        if force_cache_sync or self._missing_meta_files():
+            self._download(["meta/"], what=", ".join(self._missing_meta_files()) or "metadata (forced sync)")
+        self._reload()
+
+    # -- construction helpers (also used by the write side) ------------------------------------------
+    def _init_empty(self, repo_id: str, root: str | Path | None, revision: str | None) -> None:
+        if not isinstance(repo_id, str) or not repo_id:
+            raise ValueError(f"repo_id must be a non-empty string like 'user/name', got {repo_id!r}.")
+        self.repo_id = repo_id
+        self.revision = revision
+        self.root = Path(root) if root is not None else hf_lerobot_home() / repo_id
+        self.info: dict = {}
+        self._family = "v3"
+        self._loaded = LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)
+        self._stats: dict | None = None
+
+    @classmethod
+    def _new_unloaded(cls, repo_id: str, root: str | Path, revision: str | None = None):
+        """An object for `root` that has read nothing yet (the writer fills `root`, then calls `_reload()`)."""
+        obj = cls.__new__(cls)
+        obj._init_empty(repo_id, root, revision)
+        return obj
+
+    def _missing_meta_files(self) -> list[str]:
+        info_path = self.root / INFO_PATH
+        if not info_path.is_file():
+            return [INFO_PATH]
+        info = load_json_dict(info_path)
+        version = info.get("codebase_version")
+        reader = v21 if isinstance(version, str) and version.startswith("v2") else v30
+        if info.get("total_episodes", 1) == 0:
+            return []
+        return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()]
+
+    def _download(
+        self, allow_patterns: list[str] | None, what: str, ignore_patterns: list[str] | None = None
+    ):
+        """Fetch files from the Hub into `root`; a FileNotFoundError naming `what` if that is impossible."""
+        try:
+            from lerobot.datasets import hub
+        except ImportError as e:
+            raise FileNotFoundError(
+                f"{what} missing under {self.root} and the Hub client is unavailable ({e})."
+            ) from e
+        try:
+            revision = self.revision or hub.get_safe_version(self.repo_id, CODEBASE_VERSION)
+            hub.download(
+                self.repo_id,
+                self.root,
+                revision,
+                allow_patterns=allow_patterns,
+                ignore_patterns=ignore_patterns,
+            )
+        except (OSError, ValueError) as e:
+            raise FileNotFoundError(
+                f"{what} missing under {self.root}, and downloading it from the Hub dataset "
+                f"'{self.repo_id}' failed: {type(e).__name__}: {e}"
+            ) from e
+
+    def _reload(self) -> None:
+        """(Re-)read everything under `root/meta` (after a writer saved episodes, for instance)."""
+        info_path = self.root / INFO_PATH
+        info = load_json_dict(info_path)
+        validate_info(info, info_path)
+        self._family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
+        reader = v21 if self._family == "v2" else v30
+        self.info = info
+        self._loaded = reader.load_meta(self.root, info, info_path)
+        if self._loaded.stats is not None:
+            self._stats = self._loaded.stats
+        elif self._loaded.episodes_stats:
+            self._stats = aggregate_stats(
+                [
+                    self._loaded.episodes_stats[r["episode_index"]]
+                    for r in self._loaded.episodes
+                    if r["episode_index"] in self._loaded.episodes_stats
+                ]
+            )
+        else:
+            self._stats = None
+        self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
+
+    @property
+    def _reader(self):
+        return v21 if self._family == "v2" else v30
+
+    # -- info -----------------------------------------------------------------------------------------
+    @property
+    def _version(self) -> str:
+        return self.info["codebase_version"]
+
+    @property
+    def codebase_version(self) -> str:
+        return self.info["codebase_version"]
+
+    @property
+    def fps(self) -> int:
+        return self.info["fps"]
+
+    @property
+    def features(self) -> dict[str, dict]:
+        return self.info["features"]
+
+    @property
+    def robot_type(self) -> str | None:
+        return self.info.get("robot_type")
+
+    @property
+    def image_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] == "image"]
+
+    @property
+    def video_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] == "video"]
+
+    @property
+    def camera_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] in ("video", "image")]
+
+    @property
+    def names(self) -> dict[str, list | dict | None]:
+        return {k: ft.get("names") for k, ft in self.features.items()}
+
+    @property
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return {k: tuple(ft["shape"]) for k, ft in self.features.items()}
+
+    @property
+    def total_episodes(self) -> int:
+        return self.info["total_episodes"]
+
+    @property
+    def total_frames(self) -> int:
+        return self.info["total_frames"]
+
+    @property
+    def total_tasks(self) -> int:
+        return self.info.get("total_tasks", len(self._loaded.tasks))
+
+    @property
+    def total_chunks(self) -> int | None:
+        return self.info.get("total_chunks")
+
+    @property
+    def chunks_size(self) -> int:
+        return self.info.get("chunks_size", 1000)
+
+    @property
+    def data_files_size_in_mb(self) -> float | None:
+        return self.info.get("data_files_size_in_mb")
+
+    @property
+    def video_files_size_in_mb(self) -> float | None:
+        return self.info.get("video_files_size_in_mb")
+
+    @property
+    def data_path(self) -> str:
+        return self.info["data_path"]
+
+    @property
+    def video_path(self) -> str | None:
+        return self.info.get("video_path")
+
+    @property
+    def url_root(self) -> str:
+        return f"hf://datasets/{self.repo_id}"
+
+    # -- tasks, episodes, stats -------------------------------------------------------------------------
+    @property
+    def task_list(self) -> list[str]:
+        """Task strings by task_index (the same in every version)."""
+        return self._loaded.tasks
+
+    @property
+    def tasks(self):
+        if self._family == "v2":
+            return dict(enumerate(self._loaded.tasks))
+        import pandas as pd
+
+        return pd.DataFrame(
+            {"task_index": np.arange(len(self._loaded.tasks), dtype=np.int64)},
+            index=pd.Index(self._loaded.tasks, name="task"),
+        )
+
+    @property
+    def task_to_task_index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self._loaded.tasks)}
+
+    def get_task_index(self, task: str) -> int | None:
+        """task_index of a task string, or None if the dataset has no such task."""
+        return self.task_to_task_index.get(task)
+
+    @property
+    def episodes(self):
+        if self._family == "v2":
+            return {r["episode_index"]: dict(r) for r in self._loaded.episodes}
+        return EpisodesTable(self._loaded.episodes)
+
+    @property
+    def episode_indices(self) -> list[int]:
+        return [int(r["episode_index"]) for r in self._loaded.episodes]
+
+    def episode_row(self, episode_index: int) -> dict:
+        try:
+            return self._loaded.episodes[self._episode_pos[int(episode_index)]]
+        except KeyError:
+            raise ValueError(
+                f"Episode {episode_index} is not in dataset '{self.repo_id}' "
+                f"(episodes: {format_ranges(self.episode_indices)})."
+            ) from None
+
+    def episode_range(self, episode_index: int) -> tuple[int, int]:
+        """Global `index` range `[from, to)` of an episode."""
+        pos = self._episode_pos[int(episode_index)]
+        return int(self._loaded.from_index[pos]), int(self._loaded.to_index[pos])
+
+    @property
+    def episodes_stats(self) -> dict[int, dict[str, dict[str, np.ndarray]]]:
+        return self._loaded.episodes_stats
+
+    @property
+    def stats(self) -> dict[str, dict[str, np.ndarray]] | None:
+        return self._stats
+
+    @stats.setter
+    def stats(self, value: dict[str, dict[str, np.ndarray]] | None) -> None:
+        self._stats = value
+
+    def get_data_file_path(self, ep_index: int) -> Path:
+        return Path(self._reader.data_file(self.info, self.episode_row(ep_index)))
+
+    def get_video_file_path(self, ep_index: int, vid_key: str) -> Path:
+        return Path(self._video_file(ep_index, vid_key)[0])
+
+    def _video_file(self, ep_index: int, vid_key: str) -> tuple[str, float]:
+        if vid_key not in self.video_keys:
+            raise ValueError(
+                f"'{vid_key}' is not a video feature of '{self.repo_id}' (videos: {self.video_keys})."
+            )
+        return self._reader.video_file(self.info, self.episode_row(ep_index), vid_key)
+
+    def __repr__(self) -> str:
+        return (
+            f"LeRobotDatasetMetadata(repo_id={self.repo_id!r}, version={self.info.get('codebase_version')}, "
+            f"total_episodes={self.info.get('total_episodes')}, total_frames={self.info.get('total_frames')}, "
+            f"fps={self.info.get('fps')}, features={list(self.info.get('features', {}))})"
+        )
+
+
+class LeRobotDataset(torch.utils.data.Dataset):
+    """Frames of a LeRobot dataset as a map-style torch Dataset (spec §2.2-2.3).
+
+    Args:
+        repo_id: "user/name"; the local root defaults to `$HF_LEROBOT_HOME/<repo_id>`.
+        root: local dataset folder. When it lacks files, they are downloaded from the Hub (metadata first,
+            then only the data/video files of the requested episodes).
+        episodes: episode indices to load (any order, no duplicates); None = all. Items are ordered by
+            global frame index.
+        image_transforms: callable applied last to every camera tensor ((C,H,W) or (T,C,H,W)).
+        delta_timestamps: {feature: [seconds relative to the frame]} (spec §1.6).
+        tolerance_s: tolerance for delta_timestamps, timestamp sync (v2.x) and video frame lookup.
+        download_videos: False skips fetching mp4 files.
+        video_backend: passed to the video decoder (None = its default).
+        return_uint8: camera frames as uint8 (C,H,W) instead of float in [0, 1] (faster; normalise later).
+    """
+
+    def __init__(
+        self,
+        repo_id: str,
+        root: str | Path | None = None,
+        episodes: list[int] | None = None,
+        image_transforms: Callable | None = None,
+        delta_timestamps: dict[str, list[float]] | None = None,
+        tolerance_s: float = 1e-4,
+        revision: str | None = None,
+        force_cache_sync: bool = False,
+        download_videos: bool = True,
+        video_backend: str | None = None,
+        return_uint8: bool = False,
+    ):
+        super().__init__()
+        meta = LeRobotDatasetMetadata(repo_id, root, revision, force_cache_sync=force_cache_sync)
+        self._init_state(
+            meta,
+            episodes=episodes,
+            image_transforms=image_transforms,
+            delta_timestamps=delta_timestamps,
+            tolerance_s=tolerance_s,
+            download_videos=download_videos,
+            video_backend=video_backend,
+            return_uint8=return_uint8,
+        )
+        self._ensure_local_files(force=force_cache_sync)
+        self._load_frames()
+
+    # -- construction helpers (also used by the write side) ---------------------------------------------
+    @classmethod
+    def _new_unloaded(cls, meta: LeRobotDatasetMetadata, **kwargs) -> "LeRobotDataset":
+        """A dataset object over `meta.root` that has loaded no frames (len 0) until `_reload()`.
+
+        kwargs: the constructor's `episodes`, `image_transforms`, `delta_timestamps`, `tolerance_s`,
+        `download_videos`, `video_backend`, `return_uint8`.
+        """
+        obj = cls.__new__(cls)
+        torch.utils.data.Dataset.__init__(obj)
+        obj._init_state(meta, **kwargs)
+        obj._cols = {}
+        obj._set_rows(np.zeros(0, np.int64))
+        return obj
+
+    def _init_state(
+        self,
+        meta: LeRobotDatasetMetadata,
+        *,
+        episodes=None,
+        image_transforms=None,
+        delta_timestamps=None,
+        tolerance_s: float = 1e-4,
+        download_videos: bool = True,
+        video_backend: str | None = None,
+        return_uint8: bool = False,
+    ) -> None:
+        if not isinstance(tolerance_s, (int, float)) or tolerance_s < 0:
+            raise ValueError(f"tolerance_s must be a non-negative number of seconds, got {tolerance_s!r}.")
+        if image_transforms is not None and not callable(image_transforms):
+            raise TypeError(f"image_transforms must be callable, got {type(image_transforms).__name__}.")
+        self.meta = meta
+        self.repo_id = meta.repo_id
+        self.root = meta.root
+        self.revision = meta.revision
+        self.tolerance_s = float(tolerance_s)
+        self.image_transforms = image_transforms
+        self.video_backend = video_backend
+        self.download_videos = download_videos
+        self.return_uint8 = return_uint8
+        if episodes is not None:
+            episodes = [int(e) for e in episodes]
+            if len(set(episodes)) != len(episodes):
+                raise ValueError(f"episodes has duplicates: {episodes}.")
+        self.episodes = episodes
+        self.delta_timestamps = delta_timestamps
+        self.delta_indices = (
+            None
+            if delta_timestamps is None
+            else check_delta_timestamps(delta_timestamps, meta.fps, self.tolerance_s, meta.features)
+        )
+
+    def _selected_episode_indices(self) -> list[int]:
+        available = self.meta.episode_indices
+        if self.episodes is None:
+            return available
+        known = set(available)
+        unknown = [e for e in self.episodes if e not in known]
+        if unknown:
+            raise ValueError(
+                f"episodes {unknown} are not in dataset '{self.repo_id}' (it has episodes {format_ranges(available)})."
+            )
+        return sorted(self.episodes, key=lambda e: self.meta.episode_range(e)[0])
+
+    def _needed_files(self) -> list[str]:
+        files = []
+        for ep in self._selected_episode_indices():
+            files.append(str(self.meta.get_data_file_path(ep)))
+            if self.download_videos:
+                files += [self.meta._video_file(ep, key)[0] for key in self.meta.video_keys]
+        return list(dict.fromkeys(files))
+
+    def _ensure_local_files(self, force: bool = False) -> None:
+        missing = [rel for rel in self._needed_files() if not (self.root / rel).is_file()]
+        if missing or force:
+            self.meta._download(
+                missing or None,
+                what=", ".join(str(self.root / m) for m in missing[:3])
+                + (f" (+{len(missing) - 3} more)" if len(missing) > 3 else ""),
+                ignore_patterns=None if self.download_videos else ["videos/"],
+            )
+        still = [rel for rel in missing if not (self.root / rel).is_file()]
+        if still:
+            raise FileNotFoundError(f"Dataset file not found: {self.root / still[0]}")
+
+    def _reload(self) -> None:
+        """Re-read metadata and frames from disk (e.g. after the writer saved new episodes)."""
+        self.meta._reload()
+        self._load_frames()
+
+    # -- loading -----------------------------------------------------------------------------------------
+    def _load_frames(self) -> None:
+        meta = self.meta
+        selected = self._selected_episode_indices()
+        rows = [meta.episode_row(e) for e in selected]
+        columns = [k for k, ft in meta.features.items() if ft["dtype"] != "video"]
+        for required in ("episode_index", "task_index") + (("timestamp",) if meta.video_keys else ()):
+            if required not in columns:
+                raise DatasetFormatError(f"{meta.root / INFO_PATH}: features lack the required '{required}'.")
+        cols = meta._reader.load_frames(meta.root, meta.info, rows, columns)
+        n = len(cols["episode_index"])
+        for key in columns:
+            cols[key] = self._shape_column(key, cols[key], n)
+        self._cols = cols
+        self._set_rows(cols["episode_index"].astype(np.int64))
+        if meta._family == "v2" and n:
+            self._check_timestamps_sync()
+
+    def _shape_column(self, key: str, arr: np.ndarray, n: int) -> np.ndarray:
+        ft = self.meta.features[key]
+        if ft["dtype"] in ("image", "string") or arr.dtype == object:
+            return arr
+        shape = tuple(ft["shape"])
+        target = (n,) if shape == (1,) else (n, *shape)
+        if arr.size != int(np.prod(target)):
+            raise DatasetFormatError(
+                f"{self.root}: data column '{key}' has per-row shape {arr.shape[1:]}, but meta/info.json "
+                f"declares shape {list(shape)}."
+            )
+        return arr.reshape(target)
+
+    def _set_rows(self, episode_col: np.ndarray) -> None:
+        """Per-row episode position and the relative [from, to) row range of each selected episode."""
+        selected = self._selected_episode_indices() if self.meta.info else []
+        self._sel_episodes = selected
+        if len(episode_col):
+            lut = np.full(max(int(episode_col.max()), max(selected, default=0)) + 1, -1, dtype=np.int64)
+            lut[np.asarray(selected, dtype=np.int64)] = np.arange(len(selected))
+            pos = lut[episode_col]
+            if np.any(pos < 0) or np.any(np.diff(pos) < 0):
+                raise DatasetFormatError(
+                    f"{self.root}: the rows of an episode are not contiguous in global index order."
+                )
+        else:
+            pos = np.zeros(0, np.int64)
+        counts = np.bincount(pos, minlength=len(selected))
+        self._ep_to_rel = np.cumsum(counts).astype(np.int64)
+        self._ep_from_rel = self._ep_to_rel - counts
+        self._row_ep_pos = pos
+        # Per camera (video) and selected episode: (absolute mp4 path, from_timestamp).
+        self._video_files = {
+            key: [self._video_location(e, key) for e in selected] for key in self.meta.video_keys
+        }
+
+    def _video_location(self, ep: int, key: str) -> tuple[Path, float]:
+        rel, from_ts = self.meta._video_file(ep, key)
+        return self.root / rel, from_ts
+
+    def _check_timestamps_sync(self) -> None:
+        """v2.x (as the reference): consecutive timestamps within an episode differ by 1/fps ± tolerance_s."""
+        ts = self._cols["timestamp"].astype(np.float64)
+        same_episode = self._row_ep_pos[1:] == self._row_ep_pos[:-1]
+        bad = np.flatnonzero(same_episode & (np.abs(np.diff(ts) - 1.0 / self.meta.fps) > self.tolerance_s))
+        if len(bad):
+            i = int(bad[0])
+            ep = self._sel_episodes[int(self._row_ep_pos[i])]
+            raise ValueError(
+                f"{self.root}: timestamps of episode {ep} are not spaced by 1/fps = {1 / self.meta.fps:.6g} s "
+                f"within tolerance_s={self.tolerance_s}: rows {i} -> {i + 1} of the selection have timestamps {ts[i]:.6f} -> {ts[i + 1]:.6f} "
+                f"({len(bad)} such gap(s)). Re-record/repair the episode or raise tolerance_s."
+            )
+
+    # -- read API ----------------------------------------------------------------------------------------
+    @property
+    def fps(self) -> int:
+        return self.meta.fps
+
+    @property
+    def features(self) -> dict[str, dict]:
+        return self.meta.features
+
+    @property
+    def num_frames(self) -> int:
+        return len(self._row_ep_pos)
+
+    @property
+    def num_episodes(self) -> int:
+        return len(self._sel_episodes)
+
+    def __len__(self) -> int:
+        return self.num_frames
+
+    @property
+    def episode_data_index(self) -> dict[str, torch.Tensor]:
+        """Row ranges of the loaded episodes in this dataset's index space: {"from", "to"} (exclusive)."""
+        return {
+            "from": torch.from_numpy(self._ep_from_rel.copy()),
+            "to": torch.from_numpy(self._ep_to_rel.copy()),
+        }
+
+    @property
+    def stats(self) -> dict[str, dict[str, np.ndarray]] | None:
+        """`meta.stats`, or the stats aggregated over the selected episodes when `episodes` was given."""
+        if self.episodes is None:
+            return self.meta.stats
+        per_episode = self.meta.episodes_stats
+        if not per_episode:
+            return self.meta.stats
+        return aggregate_stats([per_episode[e] for e in self._sel_episodes if e in per_episode])
+
+    def _window(self, idx: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the time window of `key` around row `idx`, clamped to the episode, and the pad mask."""
+        pos = self._row_ep_pos[idx]
+        start, end = self._ep_from_rel[pos], self._ep_to_rel[pos]
+        query = idx + np.asarray(self.delta_indices[key], dtype=np.int64)
+        pad = (query < start) | (query >= end)
+        return np.clip(query, start, end - 1), pad
+
+    def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
+        blobs = [self._cols[key][rows]] if np.ndim(rows) == 0 else list(self._cols[key][rows])
+        frames = []
+        for blob in blobs:
+            with Image.open(io.BytesIO(blob)) as img:
+                arr = np.asarray(img)
+            frames.append(arr[..., None] if arr.ndim == 2 else arr)
+        out = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W) uint8
+        return out if self.return_uint8 else out.float().div_(255)
+
+    def _decode_video(self, key: str, idx: int, rows: np.ndarray) -> torch.Tensor:
+        from lerobot.datasets.video_utils import decode_video_frames
+
+        path, from_ts = self._video_files[key][self._row_ep_pos[idx]]
+        query_ts = (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist()
+        return decode_video_frames(
+            path,
+            query_ts,
+            self.tolerance_s,
+            self.video_backend,
+            video_key=key,
+            return_uint8=self.return_uint8,
+        )
+
+    def __getitem__(self, idx) -> dict:
+        if isinstance(idx, torch.Tensor) and idx.numel() == 1:
+            idx = int(idx.item())
+        if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
+            raise TypeError(f"dataset index must be an int, got {type(idx).__name__}.")
+        n = self.num_frames
+        if idx < 0:
+            idx += n
+        if not 0 <= idx < n:
+            raise IndexError(f"index {idx} out of range for dataset '{self.repo_id}' of length {n}.")
+        idx = int(idx)
+        item: dict = {}
+        delta = self.delta_indices or {}
+        for key, ft in self.meta.features.items():
+            windowed = key in delta
+            rows, pad = self._window(idx, key) if windowed else (np.array([idx]), None)
+            if ft["dtype"] == "video":
+                value = self._decode_video(key, idx, rows)
+            elif ft["dtype"] == "image":
+                value = self._decode_images(key, rows)
+            else:
+                col = self._cols[key]
+                if col.dtype == object:
+                    item[key] = col[idx] if not windowed else list(col[rows])
+                    continue
+                value = torch.from_numpy(col[rows]) if windowed else torch.from_numpy(np.array(col[idx]))
+            if ft["dtype"] in ("video", "image") and not windowed:
+                value = value[0]  # (1, C, H, W) -> (C, H, W)
+            item[key] = value
+            if windowed:
+                item[f"{key}_is_pad"] = torch.from_numpy(pad)
+        if self.image_transforms is not None:
+            for key in self.meta.camera_keys:
+                item[key] = self.image_transforms(item[key])
+        item["task"] = self.meta.task_list[int(self._cols["task_index"][idx])]
+        return item
+
+    def __repr__(self) -> str:
+        return (
+            f"LeRobotDataset(repo_id={self.repo_id!r}, root='{self.root}', version={self.meta.codebase_version}, "
+            f"num_episodes={self.num_episodes}, num_frames={self.num_frames}, fps={self.fps}, "
+            f"camera_keys={self.meta.camera_keys}, delta_timestamps={self.delta_timestamps})"
+        )
+
+    # =====================================================================================================
+    # Write side (create, add_frame, save_episode, clear_episode_buffer, finalize, resume): thin delegations
+    # to lerobot/datasets/writer.py go in this section. Use `LeRobotDatasetMetadata._new_unloaded(...)`,
+    # `LeRobotDataset._new_unloaded(meta, ...)` to build objects for a root without reading it, and
+    # `_reload()` to refresh the read view after episodes were saved.
+    # =====================================================================================================
