@@ -1,0 +1,97 @@
+"""Helpers shared by the policies: observation/action queues, device lookup, Hub downloads."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+
+def populate_queues(queues: dict[str, deque], batch: Mapping[str, Tensor]) -> dict[str, deque]:
+    """Append the batch's values to the queues of the same keys (POLICIES.md §1.4).
+
+    On the first call after a reset (queue not full) the value is repeated until the queue is full, so
+    the first observation fills the whole history. Keys without a queue are ignored.
+    """
+    for key, queue in queues.items():
+        if key not in batch:
+            continue
+        if len(queue) != queue.maxlen:
+            while len(queue) != queue.maxlen:
+                queue.append(batch[key])
+        else:
+            queue.append(batch[key])
+    return queues
+
+
+def get_device_from_parameters(module: nn.Module) -> torch.device:
+    """Device of the module's first parameter (or buffer); CPU for a module without tensors."""
+    for t in module.parameters():
+        return t.device
+    for t in module.buffers():
+        return t.device
+    return torch.device("cpu")
+
+
+def get_dtype_from_parameters(module: nn.Module) -> torch.dtype:
+    """Dtype of the module's first parameter; float32 for a module without parameters."""
+    for t in module.parameters():
+        return t.dtype
+    return torch.float32
+
+
+def get_output_shape(module: nn.Module, input_shape: Iterable[int]) -> tuple[int, ...]:
+    """Output shape of `module` on zeros of `input_shape` (a dry run without gradient)."""
+    with torch.inference_mode():
+        return tuple(module(torch.zeros(tuple(input_shape))).shape)
+
+
+def require_keys(batch: Mapping, keys: Iterable[str], what: str) -> None:
+    """Raise a KeyError naming the missing keys when `batch` lacks any of `keys`."""
+    missing = [k for k in keys if k not in batch]
+    if missing:
+        raise KeyError(f"{what}: the batch is missing {missing}; it has {sorted(batch)}.")
+
+
+def _is_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES", "TRUE")
+
+
+def download_file(repo_id: str, filename: str, revision: str | None = None) -> Path:
+    """`filename` of Hub model repo `repo_id` (from the local HF cache when offline), with a clear error."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(hf_hub_download(repo_id=repo_id, filename=filename, revision=revision))
+    except HFValidationError as e:
+        raise FileNotFoundError(
+            f"'{repo_id}' is neither an existing local path nor a valid Hub repo id ({e})."
+        ) from e
+    except EntryNotFoundError as e:
+        raise FileNotFoundError(f"Hub repo '{repo_id}' has no file '{filename}'.") from e
+    except LocalEntryNotFoundError as e:
+        mode = "HF_HUB_OFFLINE=1 is set" if _is_offline() else "the Hub could not be reached"
+        raise FileNotFoundError(
+            f"Cannot get '{filename}' of Hub repo '{repo_id}': {mode} and it is not in the local cache. "
+            "Pass a local folder instead, or download it where the Hub is reachable."
+        ) from e
+
+
+def download_optional_file(repo_id: str, filename: str, revision: str | None = None) -> Path | None:
+    """Like `download_file` but returns None when the repo has no such file."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    try:
+        return Path(hf_hub_download(repo_id=repo_id, filename=filename, revision=revision))
+    except EntryNotFoundError:
+        return None
+    except LocalEntryNotFoundError:
+        if _is_offline():
+            return None
+        raise
