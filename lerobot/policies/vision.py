@@ -10,7 +10,8 @@ the observation time steps and (with a shared encoder) the cameras.
 - `ImageCropResize`: resize (optional) then center crop (eval, or `crop_is_random=False`) or random crop
   (train) with **one offset for the whole 4-D batch**, as the reference does.
 - `SpatialSoftmax`: 1x1 conv to K keypoint maps, softmax over positions, expected (x, y) coordinates.
-- `replace_batchnorm_with_groupnorm`: every `BatchNorm2d(n)` -> `GroupNorm(n // 16, n)`.
+- `replace_batchnorm_with_groupnorm` (re-exported from `lerobot.policies.resnet`): every
+  `BatchNorm2d(n)` -> `GroupNorm(n // 16, n)`.
 - `SpatialSoftmaxRgbEncoder`: ResNet trunk (torchvision names, indexed children) -> SpatialSoftmax ->
   Linear -> ReLU; output `(M, 2K)`.
 """
@@ -20,6 +21,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from lerobot.policies.resnet import replace_batchnorm_with_groupnorm, resnet
 
 
 def resize_images(images: Tensor, size: tuple[int, int]) -> Tensor:
@@ -155,17 +158,6 @@ class SpatialSoftmax(nn.Module):
         return keypoints.view(m, self._out_c, 2)
 
 
-def replace_batchnorm_with_groupnorm(module: nn.Module, group_size: int = 16) -> nn.Module:
-    """Replace every `BatchNorm2d(n)` in `module` (recursively) by `GroupNorm(n // group_size, n)`."""
-    if isinstance(module, nn.BatchNorm2d):
-        return nn.GroupNorm(module.num_features // group_size, module.num_features)
-    for name, child in list(module.named_children()):
-        new_child = replace_batchnorm_with_groupnorm(child, group_size)
-        if new_child is not child:
-            setattr(module, name, new_child)
-    return module
-
-
 class SpatialSoftmaxRgbEncoder(nn.Module):
     """ResNet trunk -> spatial soft-argmax -> Linear -> ReLU (Diffusion `rgb_encoder`, VQ-BeT too).
 
@@ -203,17 +195,20 @@ class SpatialSoftmaxRgbEncoder(nn.Module):
                 "pretrained_backbone_weights=None."
             )
         self.crop_resize = ImageCropResize(crop_shape, crop_is_random, resize_shape)
-        # Imported here so that `import lerobot.policies.vision` stays cheap.
-        from lerobot.policies.resnet import build_resnet_trunk
-
-        backbone = build_resnet_trunk(vision_backbone, weights=pretrained_backbone_weights)
+        # The torchvision children without avgpool and fc, as an indexed Sequential (keys `backbone.0...`).
+        trunk = resnet(vision_backbone, weights=pretrained_backbone_weights)
+        backbone = nn.Sequential(*list(trunk.children())[:-2])
         if use_group_norm:
             backbone = replace_batchnorm_with_groupnorm(backbone)
         self.backbone = backbone
-        # Dry run (no randomness) to find the feature-map size the pool is built for.
+        # Dry run (no randomness) to find the feature-map size the pool is built for. Unlike the
+        # reference (train-mode dry run), BatchNorm running statistics are left untouched.
         h, w = self.crop_resize.output_shape(tuple(image_shape[1:]))
+        was_training = backbone.training
+        backbone.eval()
         with torch.no_grad():
             feat_shape = tuple(self.backbone(torch.zeros(1, image_shape[0], h, w)).shape[1:])
+        backbone.train(was_training)
         self.pool = SpatialSoftmax(feat_shape, num_kp=num_keypoints)
         self.feature_dim = num_keypoints * 2
         self.out = nn.Linear(self.feature_dim, self.feature_dim)
@@ -223,3 +218,16 @@ class SpatialSoftmaxRgbEncoder(nn.Module):
         images = self.crop_resize(images)
         features = torch.flatten(self.pool(self.backbone(images)), start_dim=1)  # (M, 2K): x0, y0, x1, ...
         return self.relu(self.out(features))
+
+
+__all__ = [
+    "ImageCropResize",
+    "SpatialSoftmax",
+    "SpatialSoftmaxRgbEncoder",
+    "center_crop",
+    "center_crop_offsets",
+    "crop_images",
+    "random_crop_offsets",
+    "replace_batchnorm_with_groupnorm",
+    "resize_images",
+]

@@ -6,12 +6,14 @@ call with DDIM), action chunks and training loss. Tolerances follow the fixtures
 """
 
 import json
+import math
 import shutil
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
+from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
 from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.pretrained import CheckpointMismatchError
@@ -222,3 +224,31 @@ def test_corrupted_checkpoint_is_refused(reference_fixtures, tmp_path):
         DiffusionPolicy.from_pretrained(dst)
     assert "diffusion.unet.extra.weight" in str(err.value)
     assert "final_conv.1.weight" in str(err.value)
+
+
+@pytest.mark.parametrize("version", ["0.4.4", "0.3.2"])
+def test_default_state_dict_keys_and_shapes(reference_fixtures, version):
+    """Default-config (262M-parameter) network built on the meta device: same ordered keys, shapes, dtypes.
+
+    The 0.3.2 list additionally holds the in-model normalization buffers, which live in the policy's
+    normalizer here (they are read from / written to the processor files instead).
+    """
+    ref = json.loads((reference_fixtures / "state_dict_keys" / f"diffusion_v{version}.json").read_text())
+
+    def features(d):
+        return {k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in d.items()}
+
+    cfg = DiffusionConfig(
+        input_features=features(ref["input_features"]),
+        output_features=features(ref["output_features"]),
+        device="cpu",
+        **ref["config_overrides"],
+    )
+    with torch.device("meta"):
+        policy = DiffusionPolicy(cfg)
+    ours = [(k, list(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in policy.state_dict().items()]
+    legacy = ("normalize_inputs.", "normalize_targets.", "unnormalize_outputs.")
+    expected = [(e["key"], e["shape"], e["dtype"]) for e in ref["keys"] if not e["key"].startswith(legacy)]
+    assert ours == expected
+    legacy_numbers = sum(math.prod(e["shape"]) for e in ref["keys"] if e["key"].startswith(legacy))
+    assert sum(p.numel() for p in policy.parameters()) == ref["num_parameters"] - legacy_numbers
