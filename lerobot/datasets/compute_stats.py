@@ -87,3 +87,123 @@ def serialize_stats(stats: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[s
 # ----------------------------------------------------------------------------------------------------
 # Per-episode stats computation (write side) goes below this line.
 # ----------------------------------------------------------------------------------------------------
+#
+# Per-episode stats (spec §1.4), computed by the writer at `save_episode()`. Departures from the reference,
+# on purpose: camera `std` is accumulated in float64 (the 0.4.4 writer squares uint8 values and overflows,
+# writing std = 0 for every camera: fixtures README pitfall 1), and vector stats are float64 (the
+# reference's float32 E[x^2]-E[x]^2 differs in the 5th-6th digit). Quantiles come from a 5000-bin
+# histogram between min and max per dimension, linearly interpolated inside the bin.
+from collections.abc import Callable, Sequence  # noqa: E402
+
+QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
+HISTOGRAM_BINS = 5000
+CAMERA_DTYPES = ("image", "video")
+
+
+def sample_indices(length: int) -> list[int]:
+    """Evenly spaced frame indices used for camera stats: `clamp(int(len ** 0.75), 100, 10000)` samples,
+    or every frame for episodes shorter than 100 frames."""
+    if length <= 0:
+        raise ValueError(f"Cannot sample frames from an empty episode (length {length}).")
+    num_samples = max(100, min(int(length**0.75), 10_000))
+    if length < num_samples:
+        return list(range(length))
+    return np.round(np.linspace(0, length - 1, num_samples)).astype(int).tolist()
+
+
+def auto_downsample(image_chw: np.ndarray, target: int = 150, threshold: int = 300) -> np.ndarray:
+    """Strided downsampling of a CHW image whose longer side is >= `threshold` (factor longer // target)."""
+    _, h, w = image_chw.shape
+    if max(h, w) < threshold:
+        return image_chw
+    factor = int(max(h, w) / target)
+    return image_chw[:, ::factor, ::factor]
+
+
+def _histogram_quantiles(x: np.ndarray, minimum: np.ndarray, maximum: np.ndarray) -> dict[str, np.ndarray]:
+    """Quantiles per column of `x` (N, D) from 5000-bin histograms over [min, max]."""
+    n, d = x.shape
+    out = {k: np.empty(d, dtype=np.float64) for k in QUANTILE_KEYS}
+    for j in range(d):
+        lo, hi = float(minimum[j]), float(maximum[j])
+        if n < 2 or hi <= lo:
+            for k in QUANTILE_KEYS:
+                out[k][j] = float(np.mean(x[:, j])) if n < 2 else lo
+            continue
+        counts, edges = np.histogram(x[:, j], bins=HISTOGRAM_BINS, range=(lo, hi))
+        cdf = np.cumsum(counts) / n
+        for k, q in zip(QUANTILE_KEYS, QUANTILES, strict=True):
+            b = int(np.searchsorted(cdf, q, side="left"))
+            b = min(b, HISTOGRAM_BINS - 1)
+            prev = cdf[b - 1] if b > 0 else 0.0
+            frac = (q - prev) / (cdf[b] - prev) if cdf[b] > prev else 0.0
+            out[k][j] = edges[b] + frac * (edges[b + 1] - edges[b])
+    return out
+
+
+def get_feature_stats(array: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> dict[str, np.ndarray]:
+    """min/max/mean/std/count/quantiles of `array` reduced over `axis` (float64 accumulation)."""
+    values = np.asarray(array)
+    as_float = values.astype(np.float64)
+    stats = {
+        "min": np.min(values, axis=axis, keepdims=keepdims),
+        "max": np.max(values, axis=axis, keepdims=keepdims),
+        "mean": np.mean(as_float, axis=axis, keepdims=keepdims),
+        "std": np.std(as_float, axis=axis, keepdims=keepdims),
+        "count": np.array([values.shape[0]], dtype=np.int64),
+    }
+    # Quantiles: move the kept axes last and flatten the reduced ones into rows.
+    kept = [a for a in range(values.ndim) if a not in axis]
+    moved = np.moveaxis(as_float, list(axis), list(range(len(axis))))
+    rows = moved.reshape(-1, int(np.prod([values.shape[a] for a in kept])) if kept else 1)
+    qs = _histogram_quantiles(rows, rows.min(axis=0), rows.max(axis=0))
+    out_shape = stats["mean"].shape
+    for k, v in qs.items():
+        stats[k] = v.reshape(out_shape)
+    return stats
+
+
+def compute_episode_stats(
+    episode_data: dict[str, np.ndarray | Sequence],
+    features: dict[str, dict],
+    load_image: Callable[[object], np.ndarray] | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Stats of one episode for every non-string feature present in `episode_data`.
+
+    `episode_data[key]` is an array `(T, *shape)` for vector features; for cameras either a uint8 array
+    `(T, H, W, C)` or a list of T items (paths to PNGs, PIL images, HWC arrays) that `load_image` turns
+    into uint8 HWC arrays. Camera stats are per channel, shape (3, 1, 1), divided by 255.
+    """
+    stats: dict[str, dict[str, np.ndarray]] = {}
+    for key, data in episode_data.items():
+        if key not in features:
+            continue
+        dtype = features[key]["dtype"]
+        if dtype == "string":
+            continue
+        if dtype in CAMERA_DTYPES:
+            indices = sample_indices(len(data))
+            images = []
+            for i in indices:
+                item = data[i]
+                img = load_image(item) if load_image is not None else np.asarray(item)
+                if img.ndim != 3:
+                    raise ValueError(f"Camera '{key}' frame {i} must be a 3-D image, got shape {img.shape}.")
+                if img.shape[-1] in (1, 3, 4) and img.shape[0] not in (1, 3, 4):
+                    img = np.transpose(img, (2, 0, 1))  # HWC -> CHW
+                images.append(auto_downsample(img))
+            stacked = np.stack(images).astype(np.float64)  # (N, C, H, W)
+            feature_stats = get_feature_stats(stacked, axis=(0, 2, 3), keepdims=True)
+            for k in list(feature_stats):
+                if k != "count":
+                    feature_stats[k] = feature_stats[k][0] / 255.0  # drop N -> (C, 1, 1)
+            stats[key] = feature_stats
+        else:
+            array = np.asarray(data)
+            if array.ndim == 1:
+                array = array[:, None]
+            stats[key] = get_feature_stats(array, axis=(0,), keepdims=False)
+            if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
+                stats[key]["min"] = np.min(array, axis=0)
+                stats[key]["max"] = np.max(array, axis=0)
+    return stats

@@ -1,0 +1,620 @@
+"""Codebase v3.0 dataset writer: episode buffer, frame validation, packing, metadata, crash safety.
+
+Layout written (spec §1.3): `meta/info.json`, `meta/stats.json`, `meta/tasks.parquet`,
+`meta/episodes/chunk-XXX/file-XXX.parquet`, `data/chunk-XXX/file-XXX.parquet`,
+`videos/<video_key>/chunk-XXX/file-XXX.mp4`; temporary PNGs under `images/` while recording.
+
+Crash-safety design
+-------------------
+Invariant: every file under `meta/`, `data/` and `videos/` is at all times a *complete* file (parquet with
+its footer, mp4 with its index) describing only episodes whose `save_episode()` finished, except during
+the few `os.replace` calls of a commit, which a recovery pass completes.
+
+* Saving episode `e` never writes into a live file. Every file the episode touches (the data parquet it
+  goes into, one mp4 per camera, the episodes parquet, tasks.parquet, stats.json, info.json) is written
+  as a NEW complete file in the staging directory `<root>/.staging/episode-<e>/` (appending = old file's
+  row groups / packets + the new episode, re-written; parquet is closed, mp4 finalised) and fsynced.
+* Commit point: `COMMIT.json` (the list of `staged -> final` renames, info.json last) is written to a temp
+  name, fsynced and atomically renamed into the staging directory. Then every staged file is moved over
+  its destination with `os.replace` (atomic on POSIX), `COMMIT.json` is removed and the staging directory
+  deleted. `save_episode()` returns only after that.
+* Recovery (`recover(root)`, run by `resume` and by `create` on a stale root): for each staging directory
+  with a `COMMIT.json`, redo the renames whose source still exists (roll forward: the episode was
+  committed); every staging directory without one is deleted (roll back: the episode never happened, the
+  live files were never touched). The temporary `images/` tree is removed (it only holds frames of the
+  unsaved episode).
+* So a SIGKILL at any moment loses at most the episode being recorded or saved; after `recover`, the
+  dataset holds exactly the episodes whose commit point was reached, which includes every episode whose
+  `save_episode()` returned. A power cut is covered by the fsyncs before the commit point.
+* There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits
+  for background saves and stops the worker pools (it stays mandatory in the API, as in the reference).
+
+Packing (fixtures README pitfall 3): data files roll over when `size + avg_frame_size * new_frames >=
+data_files_size_in_mb`, videos per camera when `size + episode_video_size >= video_files_size_in_mb`,
+episodes files as data files (per row); after `chunks_size` files the chunk index advances. `resume`
+starts new data and episodes files and appends videos to the last mp4 of each camera.
+
+Background saving: `save_episode(wait=False)` returns a future and lets the caller record the next
+episode while this one is encoded and committed by one worker thread (episodes are committed in order).
+The episode is durable once the future is done (`save_episode()` with the default `wait=True` blocks
+until then). Video encoding runs on that worker thread at a lowered priority (nice 10), so the SVT-AV1
+/ x264 threads it starts never preempt the recording loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lerobot.datasets.compute_stats import (
+    aggregate_stats,
+    cast_stats_to_numpy,
+    compute_episode_stats,
+    serialize_stats,
+)
+from lerobot.datasets.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
+from lerobot.datasets.video_encoding import (
+    VideoEncodingConfig,
+    concatenate_videos,
+    encode_video_frames,
+    lower_thread_priority,
+    probe_video_info,
+)
+from lerobot.datasets.write_format import (
+    DATA_PATH,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_DATA_FILE_SIZE_IN_MB,
+    DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+    EPISODES_PATH,
+    IMAGES_DIR,
+    INFO_PATH,
+    STAGING_DIR,
+    STATS_PATH,
+    TASKS_PATH,
+    VIDEO_PATH,
+    build_features,
+    data_table,
+    episodes_table,
+    fsync_dir,
+    temp_image_path,
+    validate_frame,
+    write_json_file,
+)
+
+CODEBASE_VERSION = "v3.0"
+
+
+def recover(root: Path | str) -> list[str]:
+    """Bring a dataset root back to a consistent state after a crash (see the module docstring).
+
+    Returns a list of human-readable actions taken (empty when the root was clean)."""
+    root = Path(root)
+    actions: list[str] = []
+    staging = root / STAGING_DIR
+    if staging.is_dir():
+        for ep_dir in sorted(p for p in staging.iterdir() if p.is_dir()):
+            commit = ep_dir / "COMMIT.json"
+            if commit.is_file():
+                with open(commit, encoding="utf-8") as f:
+                    moves = json.load(f)["moves"]
+                for staged, final in moves:
+                    src = ep_dir / staged
+                    if src.exists():
+                        dst = root / final
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(src, dst)
+                actions.append(f"rolled forward committed save {ep_dir.name}")
+            else:
+                actions.append(f"discarded uncommitted save {ep_dir.name}")
+        shutil.rmtree(staging)
+        fsync_dir(root)
+    if (root / IMAGES_DIR).is_dir():
+        shutil.rmtree(root / IMAGES_DIR)
+        actions.append("removed temporary images/")
+    return actions
+
+
+@dataclass
+class _Cursor:
+    """Where the latest file of one stream (data, episodes, or one camera) is, and how full it is."""
+
+    chunk_index: int
+    file_index: int
+    size_mb: float = 0.0
+    items: int = 0  # frames (data), rows (episodes)
+    is_open: bool = True  # False after resume for data/episodes: the next save starts a new file
+
+    def advanced(self, chunks_size: int) -> _Cursor:
+        file_index, chunk_index = self.file_index + 1, self.chunk_index
+        if file_index >= chunks_size:
+            file_index, chunk_index = 0, chunk_index + 1
+        return _Cursor(chunk_index, file_index)
+
+
+@dataclass
+class _Episode:
+    """Snapshot of a finished episode handed to the background saver."""
+
+    episode_index: int
+    from_index: int
+    columns: dict[str, np.ndarray | list]
+    camera_paths: dict[str, list[Path]]
+    tasks: list[str]  # distinct tasks of the episode, first appearance order
+    all_tasks: list[str]  # every task of the dataset known at save time (task_index order)
+    image_futures: list[Future]
+
+
+class DatasetWriter:
+    """Writes one v3.0 dataset. Build it with `create(...)` or `resume(...)`, never directly."""
+
+    def __init__(
+        self,
+        root: Path,
+        info: dict,
+        tasks: list[str],
+        stats: dict | None,
+        image_writer_processes: int = 0,
+        image_writer_threads: int = 0,
+        video_config: VideoEncodingConfig | None = None,
+        allow_nan: bool = False,
+    ):
+        self.root = Path(root)
+        self.info = info
+        self.features: dict[str, dict] = info["features"]
+        self.fps: int = info["fps"]
+        self.allow_nan = allow_nan
+        self.video_config = video_config or VideoEncodingConfig()
+        self._image_writer_args = (image_writer_processes, image_writer_threads)
+        self.image_writer: AsyncImageWriter | None = None
+        self._tasks: list[str] = list(tasks)  # every known task, task_index order (main thread)
+        self._stats = stats  # global stats (saver thread)
+        self._saver: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
+        # Counters including episodes queued for saving (main thread).
+        self._next_episode_index = info["total_episodes"]
+        self._next_frame_index = info["total_frames"]
+        # File cursors (saver thread).
+        self._data_cursor: _Cursor | None = None
+        self._episodes_cursor: _Cursor | None = None
+        self._video_cursors: dict[str, _Cursor | None] = dict.fromkeys(self.video_keys)
+        self._episodes_rows: list[dict] = []  # rows already in the current episodes file
+        self.episode_buffer: dict | None = None
+        self.clear_episode_buffer()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def create(
+        cls,
+        root: Path | str,
+        fps: int,
+        features: dict[str, dict],
+        robot_type: str | None = None,
+        use_videos: bool = True,
+        chunks_size: int = DEFAULT_CHUNK_SIZE,
+        data_files_size_in_mb: float = DEFAULT_DATA_FILE_SIZE_IN_MB,
+        video_files_size_in_mb: float = DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+        image_writer_processes: int = 0,
+        image_writer_threads: int = 0,
+        video_config: VideoEncodingConfig | None = None,
+        allow_nan: bool = False,
+    ) -> DatasetWriter:
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            raise FileExistsError(
+                f"Dataset root {root} already exists and is not empty: create() needs a new directory "
+                "(use resume() to append episodes to an existing dataset)."
+            )
+        if not isinstance(fps, int) or isinstance(fps, bool) or fps <= 0:
+            raise ValueError(f"fps must be a positive int, got {fps!r}.")
+        if not isinstance(chunks_size, int) or chunks_size < 1:
+            raise ValueError(f"chunks_size must be an int >= 1, got {chunks_size!r}.")
+        for name, value in (
+            ("data_files_size_in_mb", data_files_size_in_mb),
+            ("video_files_size_in_mb", video_files_size_in_mb),
+        ):
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of MB, got {value!r}.")
+        all_features = build_features(features, use_videos)
+        has_video = any(ft["dtype"] == "video" for ft in all_features.values())
+        info = {
+            "codebase_version": CODEBASE_VERSION,
+            "robot_type": robot_type,
+            "total_episodes": 0,
+            "total_frames": 0,
+            "total_tasks": 0,
+            "chunks_size": chunks_size,
+            "data_files_size_in_mb": data_files_size_in_mb,
+            "video_files_size_in_mb": video_files_size_in_mb,
+            "fps": fps,
+            "splits": {},
+            "data_path": DATA_PATH,
+            "video_path": VIDEO_PATH if has_video else None,
+            "features": all_features,
+        }
+        (root / "meta").mkdir(parents=True, exist_ok=True)
+        write_json_file(info, root / INFO_PATH, fsync=True)
+        return cls(
+            root, info, [], None, image_writer_processes, image_writer_threads, video_config, allow_nan
+        )
+
+    @classmethod
+    def resume(
+        cls,
+        root: Path | str,
+        image_writer_processes: int = 0,
+        image_writer_threads: int = 0,
+        video_config: VideoEncodingConfig | None = None,
+        allow_nan: bool = False,
+    ) -> DatasetWriter:
+        """Open an existing v3.0 dataset (after `recover`) to append episodes."""
+        root = Path(root)
+        if not (root / INFO_PATH).is_file():
+            raise FileNotFoundError(
+                f"Cannot resume: {root / INFO_PATH} does not exist (create the dataset first)."
+            )
+        recover(root)
+        with open(root / INFO_PATH, encoding="utf-8") as f:
+            info = json.load(f)
+        if info.get("codebase_version") != CODEBASE_VERSION:
+            raise ValueError(
+                f"Cannot resume {root}: codebase_version is {info.get('codebase_version')!r}, the writer only "
+                f"appends to {CODEBASE_VERSION} datasets (convert it with `python -m lerobot.datasets.convert`)."
+            )
+        tasks: list[str] = []
+        if (root / TASKS_PATH).is_file():
+            tasks_df = pd.read_parquet(root / TASKS_PATH)
+            tasks = [str(t) for t in tasks_df.sort_values("task_index").index]
+        stats = None
+        if (root / STATS_PATH).is_file():
+            with open(root / STATS_PATH, encoding="utf-8") as f:
+                stats = cast_stats_to_numpy(json.load(f))
+        if video_config is None:
+            video_config = _video_config_from_info(info)
+        writer = cls(
+            root, info, tasks, stats, image_writer_processes, image_writer_threads, video_config, allow_nan
+        )
+        if info["total_episodes"] > 0:
+            last = _last_episode_row(root)
+            writer._data_cursor = _Cursor(last["data/chunk_index"], last["data/file_index"], is_open=False)
+            writer._episodes_cursor = _Cursor(
+                last["meta/episodes/chunk_index"], last["meta/episodes/file_index"], is_open=False
+            )
+            for key in writer.video_keys:
+                chunk, file = last[f"videos/{key}/chunk_index"], last[f"videos/{key}/file_index"]
+                path = root / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
+                writer._video_cursors[key] = _Cursor(
+                    chunk, file, path.stat().st_size / 1e6 if path.exists() else 0.0
+                )
+        return writer
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def video_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] == "video"]
+
+    @property
+    def image_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] == "image"]
+
+    @property
+    def camera_keys(self) -> list[str]:
+        return [k for k, ft in self.features.items() if ft["dtype"] in ("image", "video")]
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self._tasks)
+
+    @property
+    def num_pending_saves(self) -> int:
+        self._pending = [f for f in self._pending if not f.done()]
+        return len(self._pending)
+
+    # ------------------------------------------------------------------ recording
+    def clear_episode_buffer(self) -> None:
+        """Discard the frames of the episode being recorded (e.g. to re-record it)."""
+        if self.episode_buffer is not None and self.image_writer is not None:
+            self.image_writer.wait_until_done()
+        if self.episode_buffer is not None:
+            for key in self.camera_keys:
+                shutil.rmtree(self._episode_images_dir(key, self._next_episode_index), ignore_errors=True)
+        self.episode_buffer = {"size": 0, "task": [], **{k: [] for k in self._user_keys()}}
+
+    def _user_keys(self) -> list[str]:
+        from lerobot.datasets.write_format import DEFAULT_FEATURES
+
+        return [k for k in self.features if k not in DEFAULT_FEATURES]
+
+    def _episode_images_dir(self, key: str, episode_index: int) -> Path:
+        return temp_image_path(self.root, key, episode_index, 0).parent
+
+    def add_frame(self, frame: dict) -> None:
+        """Validate one frame (every user feature + "task") and append it to the episode buffer.
+
+        Nothing is changed when validation fails, so the buffer stays usable after a ValueError."""
+        clean = validate_frame(frame, self.features, allow_nan=self.allow_nan)
+        frame_index = self.episode_buffer["size"]
+        for key in self.camera_keys:
+            image = image_to_hwc_uint8(clean[key], key)
+            path = temp_image_path(self.root, key, self._next_episode_index, frame_index)
+            if self.image_writer is None:
+                self.image_writer = AsyncImageWriter(*self._image_writer_args)
+            self.image_writer.submit(image, path)
+            clean[key] = path
+        for key, value in clean.items():
+            self.episode_buffer[key].append(value)
+        self.episode_buffer["size"] += 1
+
+    def save_episode(self, wait: bool = True) -> Future:
+        """Close the current episode and write it (see the module docstring for durability).
+
+        With `wait=False` the write happens on a background thread and the returned future completes
+        when the episode is committed; recording of the next episode can start at once."""
+        buffer = self.episode_buffer
+        length = buffer["size"]
+        if length == 0:
+            raise ValueError(
+                "save_episode() called with an empty episode buffer: add_frame() at least one frame."
+            )
+        episode_tasks: list[str] = []
+        for task in buffer["task"]:
+            if task not in episode_tasks:
+                episode_tasks.append(task)
+            if task not in self._tasks:
+                self._tasks.append(task)
+        task_to_index = {t: i for i, t in enumerate(self._tasks)}
+        episode_index = self._next_episode_index
+        from_index = self._next_frame_index
+        frame_index = np.arange(length, dtype=np.int64)
+        columns: dict[str, np.ndarray | list] = {}
+        for key in self._user_keys():
+            if key in self.camera_keys:
+                continue
+            ft = self.features[key]
+            if ft["dtype"] == "string":
+                columns[key] = list(buffer[key])
+            else:
+                columns[key] = np.stack(buffer[key]).reshape(length, *ft["shape"])
+        columns["timestamp"] = (frame_index / self.fps).astype(np.float32)
+        columns["frame_index"] = frame_index
+        columns["episode_index"] = np.full(length, episode_index, dtype=np.int64)
+        columns["index"] = np.arange(from_index, from_index + length, dtype=np.int64)
+        columns["task_index"] = np.array([task_to_index[t] for t in buffer["task"]], dtype=np.int64)
+        futures = self.image_writer.take_pending() if self.image_writer is not None else []
+        episode = _Episode(
+            episode_index=episode_index,
+            from_index=from_index,
+            columns=columns,
+            camera_paths={k: list(buffer[k]) for k in self.camera_keys},
+            tasks=episode_tasks,
+            all_tasks=list(self._tasks),
+            image_futures=futures,
+        )
+        self._next_episode_index += 1
+        self._next_frame_index += length
+        self.episode_buffer = None
+        self.clear_episode_buffer()
+        if self._saver is None:
+            self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode-saver")
+            self._saver.submit(lower_thread_priority)
+        future = self._saver.submit(self._write_episode, episode)
+        self._pending.append(future)
+        if wait:
+            future.result()
+        return future
+
+    def wait(self) -> None:
+        """Block until every queued episode is committed (re-raises the first save error)."""
+        pending, self._pending = self._pending, []
+        for fut in pending:
+            fut.result()
+
+    def finalize(self) -> None:
+        """Wait for background saves and stop the worker pools. Idempotent."""
+        try:
+            self.wait()
+        finally:
+            if self.image_writer is not None:
+                self.image_writer.stop()
+                self.image_writer = None
+            if self._saver is not None:
+                self._saver.shutdown(wait=True)
+                self._saver = None
+            if (self.root / IMAGES_DIR).is_dir() and not any((self.root / IMAGES_DIR).rglob("*.png")):
+                shutil.rmtree(self.root / IMAGES_DIR, ignore_errors=True)
+
+    # ------------------------------------------------------------------ saving (worker thread)
+    def _next_cursor(self, cursor: _Cursor | None, incoming_mb: float, limit_mb: float) -> _Cursor:
+        """Cursor of the file the next item goes into (packing rule of the module docstring)."""
+        chunks_size = self.info["chunks_size"]
+        if cursor is None:
+            return _Cursor(0, 0)
+        if not cursor.is_open or cursor.size_mb + incoming_mb >= limit_mb:
+            return cursor.advanced(chunks_size)
+        return cursor
+
+    def _write_episode(self, ep: _Episode) -> None:
+        for fut in ep.image_futures:
+            fut.result()
+        ep_index = ep.episode_index
+        length = len(ep.columns["index"])
+        stage = self.root / STAGING_DIR / f"episode-{ep_index:06d}"
+        if stage.exists():
+            shutil.rmtree(stage)
+        stage.mkdir(parents=True)
+        moves: list[tuple[str, str]] = []
+
+        # Stats (cameras from the sampled PNGs).
+        stats_input = dict(ep.columns)
+        stats_input.update(ep.camera_paths)
+        ep_stats = compute_episode_stats(stats_input, self.features, load_image=load_image_hwc)
+
+        # Data parquet.
+        table = data_table(ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features)
+        limit = self.info["data_files_size_in_mb"]
+        cur = self._data_cursor
+        avg_mb = cur.size_mb / cur.items if cur is not None and cur.items else 0.0
+        data_cursor = self._next_cursor(cur, avg_mb * length, limit)
+        rel = DATA_PATH.format(chunk_index=data_cursor.chunk_index, file_index=data_cursor.file_index)
+        staged = stage / "data.parquet"
+        previous = self.root / rel if data_cursor is cur else None
+        _write_parquet_appending(previous, table, staged)
+        moves.append(("data.parquet", rel))
+        new_data_cursor = _Cursor(
+            data_cursor.chunk_index,
+            data_cursor.file_index,
+            staged.stat().st_size / 1e6,
+            (data_cursor.items if data_cursor is cur else 0) + length,
+        )
+
+        # Videos: encode, then append to (or start) the camera's current mp4.
+        video_cols: dict[str, object] = {}
+        new_video_cursors: dict[str, _Cursor] = {}
+        for key in self.video_keys:
+            ep_mp4 = stage / f"{key}.episode.mp4"
+            encode_video_frames(ep.camera_paths[key][0].parent, ep_mp4, self.fps, self.video_config)
+            if "info" not in self.features[key]:
+                self.features[key]["info"] = probe_video_info(ep_mp4)
+            ep_mb = ep_mp4.stat().st_size / 1e6
+            cur_v = self._video_cursors[key]
+            vcursor = self._next_cursor(cur_v, ep_mb, self.info["video_files_size_in_mb"])
+            vrel = VIDEO_PATH.format(
+                video_key=key, chunk_index=vcursor.chunk_index, file_index=vcursor.file_index
+            )
+            staged_v = stage / f"{key}.mp4"
+            if vcursor is cur_v:
+                spans = concatenate_videos([self.root / vrel, ep_mp4], staged_v)
+                from_ts, to_ts = spans[-1]
+            else:
+                spans = concatenate_videos([ep_mp4], staged_v)
+                from_ts, to_ts = spans[0]
+            ep_mp4.unlink()
+            moves.append((f"{key}.mp4", vrel))
+            new_video_cursors[key] = _Cursor(
+                vcursor.chunk_index, vcursor.file_index, staged_v.stat().st_size / 1e6
+            )
+            video_cols[f"videos/{key}/chunk_index"] = vcursor.chunk_index
+            video_cols[f"videos/{key}/file_index"] = vcursor.file_index
+            video_cols[f"videos/{key}/from_timestamp"] = from_ts
+            video_cols[f"videos/{key}/to_timestamp"] = to_ts
+
+        # Episodes parquet row.
+        row = {
+            "episode_index": ep_index,
+            "tasks": ep.tasks,
+            "length": length,
+            "data/chunk_index": data_cursor.chunk_index,
+            "data/file_index": data_cursor.file_index,
+            "dataset_from_index": ep.from_index,
+            "dataset_to_index": ep.from_index + length,
+            **video_cols,
+        }
+        for key, ft_stats in ep_stats.items():
+            for name, value in ft_stats.items():
+                row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
+        cur_e = self._episodes_cursor
+        avg_row_mb = cur_e.size_mb / cur_e.items if cur_e is not None and cur_e.items else 0.0
+        ecursor = self._next_cursor(cur_e, avg_row_mb, limit)
+        row["meta/episodes/chunk_index"] = ecursor.chunk_index
+        row["meta/episodes/file_index"] = ecursor.file_index
+        rows = ([*self._episodes_rows, row]) if ecursor is cur_e else [row]
+        erel = EPISODES_PATH.format(chunk_index=ecursor.chunk_index, file_index=ecursor.file_index)
+        pq.write_table(episodes_table(rows, self.features), stage / "episodes.parquet")
+        moves.append(("episodes.parquet", erel))
+        new_ecursor = _Cursor(
+            ecursor.chunk_index,
+            ecursor.file_index,
+            (stage / "episodes.parquet").stat().st_size / 1e6,
+            len(rows),
+        )
+
+        # tasks.parquet (only when this episode brought new tasks), stats.json, info.json (last).
+        n_known = self.info["total_tasks"]
+        if len(ep.all_tasks) > n_known:
+            tasks_df = pd.DataFrame(
+                {"task_index": np.arange(len(ep.all_tasks), dtype=np.int64)}, index=ep.all_tasks
+            )
+            tasks_df.to_parquet(stage / "tasks.parquet")
+            moves.append(("tasks.parquet", TASKS_PATH))
+        new_stats = ep_stats if self._stats is None else aggregate_stats([self._stats, ep_stats])
+        write_json_file(serialize_stats(new_stats), stage / "stats.json")
+        moves.append(("stats.json", STATS_PATH))
+        info = dict(self.info)
+        info["total_episodes"] = ep_index + 1
+        info["total_frames"] = ep.from_index + length
+        info["total_tasks"] = max(n_known, len(ep.all_tasks))
+        info["splits"] = {"train": f"0:{ep_index + 1}"}
+        write_json_file(info, stage / "info.json")
+        moves.append(("info.json", INFO_PATH))
+
+        _commit(self.root, stage, moves)
+
+        # Commit done: update the in-memory state and drop the temporary frames.
+        self.info = info
+        self._stats = new_stats
+        self._data_cursor = new_data_cursor
+        self._video_cursors.update(new_video_cursors)
+        self._episodes_cursor = new_ecursor
+        self._episodes_rows = rows
+        for key in self.camera_keys:
+            shutil.rmtree(self._episode_images_dir(key, ep_index), ignore_errors=True)
+
+
+def _commit(root: Path, stage: Path, moves: list[tuple[str, str]]) -> None:
+    """fsync staged files, write COMMIT.json atomically (the commit point), then move files in place."""
+    for staged, _ in moves:
+        with open(stage / staged, "rb") as f:
+            os.fsync(f.fileno())
+    tmp = stage / "COMMIT.json.tmp"
+    write_json_file({"moves": moves}, tmp, fsync=True)
+    os.replace(tmp, stage / "COMMIT.json")
+    fsync_dir(stage)
+    for staged, final in moves:
+        dst = root / final
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / staged, dst)
+    fsync_dir(root / "meta")
+    shutil.rmtree(stage)
+    with contextlib.suppress(OSError):  # only removed when empty (another save may be staging)
+        stage.parent.rmdir()
+
+
+def _write_parquet_appending(previous: Path | None, table: pa.Table, out: Path) -> None:
+    """Write `previous`'s row groups (if any) followed by `table` as one more row group into `out`."""
+    with pq.ParquetWriter(out, table.schema, compression="snappy") as writer:
+        if previous is not None:
+            pf = pq.ParquetFile(previous)
+            for i in range(pf.num_row_groups):
+                writer.write_table(pf.read_row_group(i).cast(table.schema))
+        writer.write_table(table)
+
+
+def _last_episode_row(root: Path) -> dict:
+    files = sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet"))
+    if not files:
+        raise FileNotFoundError(
+            f"{root}/meta/episodes holds no parquet file although info.json lists episodes."
+        )
+    table = pq.read_table(files[-1])
+    rows = table.slice(table.num_rows - 1).to_pylist()
+    return rows[0]
+
+
+def _video_config_from_info(info: dict) -> VideoEncodingConfig:
+    """Re-use the codec of the existing videos so appended episodes can be stream-copied after them."""
+    for ft in info["features"].values():
+        if ft["dtype"] == "video" and "info" in ft:
+            codec = ft["info"].get("video.codec")
+            vcodec = {"av1": "libsvtav1", "h264": "h264", "hevc": "hevc"}.get(codec)
+            if vcodec:
+                return VideoEncodingConfig(vcodec=vcodec, pix_fmt=ft["info"].get("video.pix_fmt", "yuv420p"))
+    return VideoEncodingConfig()
