@@ -18,20 +18,10 @@ def _features(d: dict) -> dict[str, PolicyFeature]:
     return {k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in d.items()}
 
 
-def _config_from_json(path, **overrides) -> TDMPCConfig:
-    data = json.loads(path.read_text())
-    assert data.pop("type") == "tdmpc"
-    data["input_features"] = _features(data["input_features"])
-    data["output_features"] = _features(data["output_features"])
-    data.update(overrides)
-    return TDMPCConfig(**data)
-
-
 def _load(fixture_dir, **overrides) -> TDMPCPolicy:
-    ckpt = fixture_dir / "pretrained_model"
-    policy = TDMPCPolicy(_config_from_json(ckpt / "config.json", **overrides))
-    policy.load_state_dict(load_file(ckpt / "model.safetensors"), strict=True)
-    return policy.eval()
+    policy = TDMPCPolicy.from_pretrained(fixture_dir / "pretrained_model", **overrides)
+    assert not policy.training
+    return policy
 
 
 def _seed_all(seed: int = 0):
@@ -74,7 +64,7 @@ def test_submodules_match_reference(tdmpc_dir, expected):
 def test_select_action_without_mpc_is_deterministic_and_matches(tdmpc_dir, expected):
     policy = _load(tdmpc_dir, use_mpc=False)
     policy.reset()
-    actions = torch.stack([policy.select_action(_obs(expected, t)) for t in range(4)])
+    actions = torch.stack([policy.select_action_normalized(_obs(expected, t)) for t in range(4)])
     torch.testing.assert_close(
         actions, expected["sub/select_action_use_mpc_false/actions"], rtol=0, atol=1e-5
     )
@@ -84,18 +74,18 @@ def test_planning_rollout_matches_reference(tdmpc_dir, expected):
     """CEM/MPPI with the reference's RNG draw order; the model runs every n_action_repeats (2) steps."""
     policy = _load(tdmpc_dir)
     chunks = []
-    predict = policy.predict_action_chunk
+    predict = policy.predict_action_chunk_normalized
 
-    def recording_predict(batch=None):
+    def recording_predict(batch):
         chunk = predict(batch)
         chunks.append(chunk)
         return chunk
 
-    policy.predict_action_chunk = recording_predict
+    policy.predict_action_chunk_normalized = recording_predict
     policy.reset()
     for t in range(12):
         _seed_all(0)
-        action = policy.select_action(_obs(expected, t))
+        action = policy.select_action_normalized(_obs(expected, t))
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action_normalized"], rtol=0, atol=1e-5)
     assert len(chunks) == 6  # model called at steps 0, 2, ..., 10
     for j, chunk in enumerate(chunks):
@@ -116,8 +106,13 @@ def test_training_loss_matches_reference(tdmpc_dir, expected):
     )
     ref = json.loads((tdmpc_dir / "expected.json").read_text())["training"]["runs"]["eval"]
     _seed_all(0)
-    loss, info = policy.forward(batch)
+    loss, info = policy.forward_normalized(batch)
     torch.testing.assert_close(loss, expected["train/eval/loss"], rtol=1e-4, atol=0)
+    # The public forward normalizes the raw batch itself (as the 0.4.4 preprocessor did).
+    raw = {k.removeprefix("train/batch/"): v for k, v in expected.items() if k.startswith("train/batch/")}
+    _seed_all(0)
+    loss_raw, _ = policy.forward(raw)
+    torch.testing.assert_close(loss_raw, expected["train/eval/loss"], rtol=1e-4, atol=0)
     for key, value in ref["output_dict"].items():
         if value is not None:
             assert info[key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
@@ -126,10 +121,30 @@ def test_training_loss_matches_reference(tdmpc_dir, expected):
     )
 
 
+def test_env_space_rollout_with_normalization(tdmpc_dir, expected):
+    """Raw observations in, env-space actions out (the policy carries the processors' statistics)."""
+    policy = _load(tdmpc_dir)
+    stats = policy.stats["action"]
+    atol = 1e-3 * float((stats["max"] - stats["min"]).max())
+    policy.reset()
+    for t in range(4):
+        raw = {k: expected[f"obs/step{t}/{k}"] for k in STATE_KEYS}
+        normalized = policy.normalize_batch(raw)
+        for k in STATE_KEYS:
+            torch.testing.assert_close(
+                normalized[k], expected[f"obs_normalized/step{t}/{k}"], rtol=0, atol=1e-6
+            )
+        _seed_all(0)
+        action = policy.select_action(raw)
+        torch.testing.assert_close(action, expected[f"rollout/step{t}/action"], rtol=0, atol=atol)
+
+
 def test_default_state_dict_matches_reference_keys(reference_fixtures):
     ref = json.loads((reference_fixtures / "state_dict_keys" / "tdmpc_v0.4.4.json").read_text())
     config = TDMPCConfig(
-        input_features=_features(ref["input_features"]), output_features=_features(ref["output_features"])
+        input_features=_features(ref["input_features"]),
+        output_features=_features(ref["output_features"]),
+        device="cpu",
     )
     policy = TDMPCPolicy(config)
     got = [(k, list(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in policy.state_dict().items()]
@@ -157,6 +172,7 @@ def _small_config(**overrides) -> TDMPCConfig:
         "n_pi_samples": 4,
         "n_elites": 4,
         "cem_iterations": 2,
+        "device": "cpu",
     }
     kwargs.update(overrides)
     return TDMPCConfig(**kwargs)
@@ -184,7 +200,7 @@ def test_training_step_backward_and_target_update():
     policy = TDMPCPolicy(config).train()
     optimizer = torch.optim.Adam(policy.get_optim_params(), lr=1e-2)
     target_before = {k: v.clone() for k, v in policy.model_target.state_dict().items()}
-    loss, info = policy.forward(_train_batch(config))
+    loss, info = policy.forward_normalized(_train_batch(config))
     assert torch.isfinite(loss) and set(info) >= {"consistency_loss", "pi_loss", "sum_loss", "advantage"}
     loss.backward()
     assert all(p.grad is None for p in policy.model_target.parameters())
@@ -210,13 +226,13 @@ def test_padding_masks_exclude_padded_steps():
     batch["next.reward_is_pad"][:, 1:] = True
     batch["observation.state_is_pad"][:, 2:] = True
     _seed_all(0)
-    loss_a, _ = policy.forward(batch)
+    loss_a, _ = policy.forward_normalized(batch)
     # Changing padded targets must not change the loss.
     batch2 = {k: v.clone() for k, v in batch.items()}
     batch2["action"][:, 1:] += 5.0
     batch2["next.reward"][:, 1:] -= 3.0
     _seed_all(0)
-    loss_b, _ = policy.forward(batch2)
+    loss_b, _ = policy.forward_normalized(batch2)
     torch.testing.assert_close(loss_a, loss_b)
 
 
@@ -239,10 +255,10 @@ def test_action_queue_and_repeats(n_action_repeats, n_action_steps, use_mpc):
     config = _small_config(n_action_repeats=n_action_repeats, n_action_steps=n_action_steps, use_mpc=use_mpc)
     policy = TDMPCPolicy(config).eval()
     calls = []
-    predict = policy.predict_action_chunk
-    policy.predict_action_chunk = lambda b=None: calls.append(1) or predict(b)
+    predict = policy.predict_action_chunk_normalized
+    policy.predict_action_chunk_normalized = lambda b: calls.append(1) or predict(b)
     obs = {"observation.image": torch.rand(2, 3, 40, 40), "observation.state": torch.rand(2, 3)}
-    actions = [policy.select_action(obs) for _ in range(6)]
+    actions = [policy.select_action_normalized(obs) for _ in range(6)]
     per_call = max(n_action_repeats, n_action_steps)
     assert len(calls) == 6 // per_call
     assert all(a.shape == (2, 2) and a.abs().max() <= 1 for a in actions)
@@ -283,4 +299,4 @@ def test_forward_requires_reward():
     batch = _train_batch(config)
     del batch["next.reward"]
     with pytest.raises(KeyError, match="next.reward"):
-        TDMPCPolicy(config).forward(batch)
+        TDMPCPolicy(config).forward_normalized(batch)

@@ -6,30 +6,18 @@ Time windows: observations at deltas 0..horizon (horizon + 1 steps), actions and
 normalized to [-1, 1] because the planner clamps to that box.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
-from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
-from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
+from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import NormalizationMode
 
 
+@PreTrainedConfig.register_subclass("tdmpc")
 @dataclass
-class TDMPCConfig:
+class TDMPCConfig(PreTrainedConfig):
     """TD-MPC hyper-parameters; defaults are the reference's (tuned for xArm lift, 84x84 image + 4-D state)."""
-
-    # Input / output structure.
-    n_obs_steps: int = 1
-    """Number of observation steps fed to the model; TD-MPC only supports 1."""
-    input_features: dict[str, PolicyFeature] = field(default_factory=dict)
-    output_features: dict[str, PolicyFeature] = field(default_factory=dict)
-    device: str | None = None
-    use_amp: bool = False
-    use_peft: bool = False
-    push_to_hub: bool = False
-    repo_id: str | None = None
-    private: bool | None = None
-    tags: list[str] | None = None
-    license: str | None = None
-    pretrained_path: str | None = None
 
     n_action_repeats: int = 2
     """Each planned action is executed this many times (the model runs every n_action_repeats steps)."""
@@ -84,7 +72,8 @@ class TDMPCConfig:
     # Optimizer preset (Adam, no scheduler).
     optimizer_lr: float = 3e-4
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if self.n_obs_steps != 1:
             raise ValueError(
                 f"TD-MPC works on a single observation step: n_obs_steps must be 1, got {self.n_obs_steps}."
@@ -103,11 +92,11 @@ class TDMPCConfig:
             raise ValueError(f"horizon must be >= 1, got {self.horizon}.")
         if self.n_action_repeats < 1:
             raise ValueError(f"n_action_repeats must be >= 1, got {self.n_action_repeats}.")
-        mapping = {str(getattr(k, "value", k)): v for k, v in self.normalization_mapping.items()}
-        if NormalizationMode(mapping.get("ACTION", NormalizationMode.IDENTITY)) != NormalizationMode.MIN_MAX:
+        action_mode = self.normalization_mapping.get("ACTION", NormalizationMode.IDENTITY)
+        if action_mode != NormalizationMode.MIN_MAX:
             raise ValueError(
                 "TD-MPC needs normalization_mapping['ACTION'] == MIN_MAX: the planner samples and clamps "
-                f"actions in [-1, 1]; got {mapping.get('ACTION')!r}."
+                f"actions in [-1, 1]; got {action_mode.value}."
             )
         if self.n_action_steps > 1:
             if self.n_action_repeats != 1:
@@ -127,28 +116,18 @@ class TDMPCConfig:
                     "holds `horizon` actions."
                 )
 
-    # ----- features -----
-    @property
-    def image_features(self) -> dict[str, PolicyFeature]:
-        return {k: ft for k, ft in self.input_features.items() if ft.type is FeatureType.VISUAL}
+    def get_optimizer_preset(self):
+        from lerobot.optim.optimizers import AdamConfig
 
-    @property
-    def robot_state_feature(self) -> PolicyFeature | None:
-        ft = self.input_features.get(OBS_STATE)
-        return ft if ft is not None and ft.type is FeatureType.STATE else None
+        return AdamConfig(lr=self.optimizer_lr)
 
-    @property
-    def env_state_feature(self) -> PolicyFeature | None:
-        for key, ft in self.input_features.items():
-            if ft.type is FeatureType.ENV and key == OBS_ENV_STATE:
-                return ft
+    def get_scheduler_preset(self):
         return None
 
-    @property
-    def action_feature(self) -> PolicyFeature | None:
-        return self.output_features.get(ACTION)
-
     def validate_features(self) -> None:
+        super().validate_features()
+        if not self.input_features:
+            return
         images = self.image_features
         if len(images) > 1:
             raise ValueError(

@@ -22,8 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from lerobot.policies.pretrained import PreTrainedPolicy
 from lerobot.policies.tdmpc.configuration_tdmpc import TDMPCConfig
-from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, REWARD
+from lerobot.policies.utils import populate_queues
+from lerobot.utils.constants import ACTION, OBS_STATE, REWARD
 
 
 class TDMPCTOLD(nn.Module):
@@ -158,7 +160,8 @@ class TDMPCObservationEncoder(nn.Module):
             )
         if config.robot_state_feature is not None:
             self.state_enc_layers = _state_mlp(config.robot_state_feature.shape[0], config, Z)
-        if config.env_state_feature is not None:
+        self.env_state_key = config.env_state_key
+        if self.env_state_key is not None:
             self.env_state_enc_layers = _state_mlp(config.env_state_feature.shape[0], config, Z)
 
     def forward(self, obs: dict[str, Tensor]) -> Tensor:
@@ -168,8 +171,8 @@ class TDMPCObservationEncoder(nn.Module):
             lead = img.shape[:-3]
             out = self.image_enc_layers(img.reshape(-1, *img.shape[-3:]))
             feats.append(out.reshape(*lead, out.shape[-1]))
-        if self.config.env_state_feature is not None:
-            feats.append(self.env_state_enc_layers(obs[OBS_ENV_STATE]))
+        if self.env_state_key is not None:
+            feats.append(self.env_state_enc_layers(obs[self.env_state_key]))
         if self.config.robot_state_feature is not None:
             feats.append(self.state_enc_layers(obs[OBS_STATE]))
         return torch.stack(feats, dim=0).mean(0)
@@ -202,29 +205,15 @@ def random_shifts_aug(x: Tensor, max_random_shift_ratio: float) -> Tensor:
     return F.grid_sample(x, base_grid + shift, padding_mode="zeros", align_corners=False)
 
 
-def populate_queues(queues: dict[str, deque], batch: dict[str, Tensor]) -> dict[str, deque]:
-    """Append each batch entry that has a queue; fill an empty queue with copies of the first value."""
-    for key, value in batch.items():
-        if key not in queues:
-            continue
-        if len(queues[key]) != queues[key].maxlen:
-            while len(queues[key]) != queues[key].maxlen:
-                queues[key].append(value)
-        else:
-            queues[key].append(value)
-    return queues
-
-
-class TDMPCPolicy(nn.Module):
+class TDMPCPolicy(PreTrainedPolicy):
     """TD-MPC with the reference's state-dict layout: `model.*` (online) and `model_target.*` (EMA copy)."""
 
     config_class = TDMPCConfig
     name = "tdmpc"
 
-    def __init__(self, config: TDMPCConfig, **kwargs):
-        super().__init__()
+    def __init__(self, config: TDMPCConfig, dataset_stats=None):
+        super().__init__(config, dataset_stats)
         config.validate_features()
-        self.config = config
         self.model = TDMPCTOLD(config)
         self.model_target = deepcopy(self.model)
         for p in self.model_target.parameters():
@@ -232,16 +221,13 @@ class TDMPCPolicy(nn.Module):
         self.image_key = next(iter(config.image_features), None)
         self.reset()
 
-    def get_optim_params(self):
-        return self.parameters()
-
     def reset(self):
         """Clear the observation/action queues and the planner's warm-start mean (call on env reset)."""
         keys = []
         if self.image_key is not None:
             keys.append(self.image_key)
-        if self.config.env_state_feature is not None:
-            keys.append(OBS_ENV_STATE)
+        if self.config.env_state_key is not None:
+            keys.append(self.config.env_state_key)
         if self.config.robot_state_feature is not None:
             keys.append(OBS_STATE)
         self._queues = {k: deque(maxlen=1) for k in keys}
@@ -249,25 +235,25 @@ class TDMPCPolicy(nn.Module):
         self._prev_mean: Tensor | None = None
 
     @torch.no_grad()
-    def predict_action_chunk(self, batch: dict[str, Tensor] | None = None) -> Tensor:
-        """Plan from the queued observation (the queues are filled by `select_action`) -> (H', B, A)."""
-        obs = {k: torch.stack(list(q), dim=1)[:, 0] for k, q in self._queues.items() if k != ACTION}
-        if not obs or any(len(q) == 0 for k, q in self._queues.items() if k != ACTION):
-            raise RuntimeError("predict_action_chunk reads the observation queues: call select_action first.")
+    def predict_action_chunk_normalized(self, batch: dict[str, Tensor]) -> Tensor:
+        """Plan from the queued observation -> time-major chunk (H', B, A), as the reference (H' = horizon
+        with planning, 1 without). Right after `reset()` the queues are first filled from `batch` (the
+        reference requires a prior `select_action`)."""
+        obs_keys = [k for k in self._queues if k != ACTION]
+        if any(len(self._queues[k]) == 0 for k in obs_keys):
+            self._queues = populate_queues(self._queues, batch)
+        obs = {k: self._queues[k][-1] for k in obs_keys}  # n_obs_steps == 1
         z = self.model.encode(obs)
         actions = self.plan(z) if self.config.use_mpc else self.model.pi(z).unsqueeze(0)
         return torch.clamp(actions, -1, 1)
 
     @torch.no_grad()
-    def select_action(self, batch: dict[str, Tensor]) -> Tensor:
+    def select_action_normalized(self, batch: dict[str, Tensor]) -> Tensor:
         """(B, ...) normalized observation -> (B, A) normalized action."""
         batch = {k: v for k, v in batch.items() if k != ACTION}
-        missing = [k for k in self._queues if k != ACTION and k not in batch]
-        if missing:
-            raise KeyError(f"TD-MPC select_action: the batch lacks {missing}; it has {sorted(batch)}.")
         self._queues = populate_queues(self._queues, batch)
         if len(self._queues[ACTION]) == 0:
-            actions = self.predict_action_chunk(batch)
+            actions = self.predict_action_chunk_normalized(batch)
             if self.config.n_action_repeats > 1:
                 for _ in range(self.config.n_action_repeats):
                     self._queues[ACTION].append(actions[0])
@@ -349,11 +335,14 @@ class TDMPCPolicy(nn.Module):
             G -= running_discount * cfg.uncertainty_regularizer_coeff * terminal_values.std(0)
         return G
 
-    def forward(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict]:
-        """Training loss (spec §4.4). Needs `next.reward` and the `*_is_pad` masks of state, action, reward."""
+    def forward_normalized(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict]:
+        """Training loss (spec §4.4). Needs `next.reward` and the `*_is_pad` masks of the observation, the
+        action and the reward (the observation mask is `observation.state_is_pad`, as in the reference, or
+        for a policy without state the first observation input's mask)."""
         cfg = self.config
         required = [ACTION, REWARD, "action_is_pad", f"{REWARD}_is_pad"]
-        pad_key = f"{OBS_STATE}_is_pad"
+        obs_keys = [k for k in self._queues if k != ACTION]
+        pad_key = f"{OBS_STATE if OBS_STATE in obs_keys else obs_keys[0]}_is_pad"
         required.append(pad_key)
         missing = [k for k in required if k not in batch]
         if missing:
@@ -367,7 +356,6 @@ class TDMPCPolicy(nn.Module):
         }
         action = batch[ACTION]  # (H, B, A)
         reward = batch[REWARD]  # (H, B)
-        obs_keys = [k for k in self._queues if k != ACTION]
         observations = {k: batch[k] for k in obs_keys}  # (H+1, B, ...)
         if self.image_key is not None and cfg.max_random_shift_ratio > 0:
             img = observations[self.image_key]
