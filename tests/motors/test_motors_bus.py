@@ -1,0 +1,232 @@
+"""Motor buses on the real vendor SDKs against the simulated bus: access by name, retries, faults."""
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lerobot.motors import Motor, MotorBusError, MotorCalibration, MotorNormMode
+from lerobot.motors.sim_bus import SimMotor, SimulatedServoBus
+from tests.motors.conftest import VENDORS, make_bus
+
+
+def test_handshake_reads_model_numbers(bus, sim):
+    assert bus.is_connected
+    for name, motor in bus.motors.items():
+        assert bus.ping(motor.id) == bus.model_number_table[motor.model], name
+
+
+def test_read_write_roundtrip_including_signed_registers(bus, sim):
+    bus.write("Homing_Offset", "m1", -321, normalize=False)
+    assert bus.read("Homing_Offset", "m1", normalize=False) == -321
+    bus.write("Return_Delay_Time", "m2", 0, normalize=False)
+    assert bus.read("Return_Delay_Time", "m2", normalize=False) == 0
+    bus.sync_write("Min_Position_Limit", {"m1": 10, "m2": 20, "m3": 30}, normalize=False)
+    assert bus.sync_read("Min_Position_Limit", normalize=False) == {"m1": 10, "m2": 20, "m3": 30}
+
+
+def test_goal_position_moves_only_with_torque(bus, sim):
+    start = bus.sync_read("Present_Position", normalize=False)
+    bus.sync_write("Goal_Position", {"m1": 1000, "m2": 3000, "m3": 2500}, normalize=False)
+    time.sleep(0.05)
+    assert bus.sync_read("Present_Position", normalize=False) == start  # torque off: nothing moves
+    bus.enable_torque()
+    assert all(sim.torque_enabled(i) for i in (1, 2, 3))
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if bus.sync_read("Present_Position", normalize=False) == {"m1": 1000, "m2": 3000, "m3": 2500}:
+            break
+        time.sleep(0.02)
+    assert bus.sync_read("Present_Position", normalize=False) == {"m1": 1000, "m2": 3000, "m3": 2500}
+    bus.disconnect()
+    assert not any(sim.torque_enabled(i) for i in (1, 2, 3))
+
+
+def test_unknown_register_and_motor_are_named(bus):
+    with pytest.raises(KeyError, match="Present_Postion.*Did you mean 'Present_Position'"):
+        bus.read("Present_Postion", "m1")
+    with pytest.raises(KeyError, match="Unknown motor 'elbow'"):
+        bus.read("Present_Position", "elbow")
+
+
+def test_normalized_access_needs_calibration(bus):
+    with pytest.raises(RuntimeError, match="no calibration"):
+        bus.read("Present_Position", "m1")
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "timeout"])
+def test_faults_are_retried(bus, sim, kind):
+    sim.inject_fault(kind, motor_id=2, count=2)
+    assert bus.read("Present_Position", "m2", normalize=False) == sim.present(2)
+    sim.inject_fault(kind, motor_id=3, count=2)
+    assert bus.sync_read("Present_Position", normalize=False)["m3"] == sim.present(3)
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "timeout"])
+def test_persistent_faults_name_port_id_and_register(bus, sim, kind):
+    sim.inject_fault(kind, motor_id=2, count=50, register="Present_Position")
+    with pytest.raises(MotorBusError) as err:
+        bus.read("Present_Position", "m2", normalize=False)
+    msg = str(err.value)
+    assert sim.port in msg and "motor id 2" in msg and "'Present_Position'" in msg and "4 tries" in msg
+    with pytest.raises(MotorBusError) as err:
+        bus.sync_read("Present_Position", normalize=False, num_retries=1)
+    msg = str(err.value)
+    assert sim.port in msg and "id 2 ('m2')" in msg and "'Present_Position'" in msg
+    sim.clear_faults()
+    assert bus.read("Present_Position", "m2", normalize=False) == sim.present(2)
+
+
+def test_handshake_reports_missing_motor(vendor):
+    cls, models = VENDORS[vendor]
+    with SimulatedServoBus.from_models(models[:2]) as sim:
+        bus = make_bus(vendor, sim.port, num_retries=0)
+        with pytest.raises(MotorBusError, match=re.escape("Missing: [\"'m3' (id 3)\"]")):
+            bus.connect()
+        assert not bus.is_connected
+
+
+def test_eeprom_locked_while_torque_on_dynamixel():
+    with SimulatedServoBus.from_models(VENDORS["dynamixel"][1]) as sim:
+        bus = make_bus("dynamixel", sim.port, num_retries=0)
+        with bus:
+            bus.enable_torque("m1")
+            with pytest.raises(MotorBusError, match="'Homing_Offset'.*motor id 1"):
+                bus.write("Homing_Offset", "m1", 5, normalize=False)
+            with bus.torque_disabled("m1"):
+                bus.write("Homing_Offset", "m1", 5, normalize=False)
+            assert bus.read("Homing_Offset", "m1", normalize=False) == 5
+            assert sim.torque_enabled(1)
+
+
+def test_setup_motor_sets_id_and_baudrate(vendor):
+    cls, models = VENDORS[vendor]
+    fresh = SimMotor(1, models[1][1], baudrate=57_600)  # factory id 1 at 57600 bps
+    with SimulatedServoBus([fresh]) as sim:
+        bus = make_bus(vendor, sim.port)
+        bus.connect(handshake=False)
+        bus.setup_motor("m3")
+        assert fresh.id == 3 and fresh.baudrate == 1_000_000
+        assert bus.ping(3) == bus.model_number_table[models[2][1]]
+        bus.disconnect(disable_torque=False)  # only one of the three configured motors is on the bus
+
+
+def test_setup_motor_refuses_several_motors(vendor, sim):
+    bus = make_bus(vendor, sim.port)
+    bus.connect(handshake=False)
+    with pytest.raises(MotorBusError, match="found 3 motors"):
+        bus.setup_motor("m1")
+    bus.disconnect(disable_torque=False)
+
+
+def test_half_turn_homing_and_ranges(bus, sim):
+    sim.set_present(1, 1234)
+    offsets = bus.set_half_turn_homings(["m1"])
+    assert bus.read("Present_Position", "m1", normalize=False) == 2047
+    assert bus.read("Homing_Offset", "m1", normalize=False) == offsets["m1"]
+    calls = iter([1500, 2600, None])
+
+    def stop():
+        pos = next(calls)
+        if pos is None:
+            return True
+        sim.set_present(1, pos)
+        return False
+
+    mins, maxes = bus.record_ranges_of_motion(["m1"], stop=stop, poll_s=0)
+    assert (mins["m1"], maxes["m1"]) == (1500, 2600)
+
+
+@pytest.mark.parametrize(
+    ("mode", "drive", "raw", "expected"),
+    [
+        (MotorNormMode.DEGREES, 0, 2047, None),
+        (MotorNormMode.DEGREES, 0, 3071, None),
+        (MotorNormMode.DEGREES, 1, 1023, None),
+        (MotorNormMode.RANGE_M100_100, 0, 1000, -100.0),
+        (MotorNormMode.RANGE_M100_100, 1, 1000, 100.0),
+        (MotorNormMode.RANGE_M100_100, 0, 2000, 0.0),
+        (MotorNormMode.RANGE_0_100, 0, 3000, 100.0),
+        (MotorNormMode.RANGE_0_100, 1, 3000, 0.0),
+        (MotorNormMode.RANGE_0_100, 0, 5000, 100.0),  # clamped to the range
+    ],
+)
+def test_normalization_formulas(mode, drive, raw, expected):
+    from lerobot.motors.feetech import FeetechMotorsBus
+
+    calib = {"j": MotorCalibration(id=1, drive_mode=drive, homing_offset=0, range_min=1000, range_max=3000)}
+    if mode is MotorNormMode.DEGREES:
+        calib = {"j": MotorCalibration(id=1, drive_mode=drive, homing_offset=0, range_min=0, range_max=4094)}
+        expected = (raw - 2047) * 360 / 4095 * (-1 if drive else 1)  # mid = 2047, resolution - 1 = 4095
+    bus = FeetechMotorsBus("/dev/null", {"j": Motor(1, "sts3215", mode)}, calibration=calib)
+    assert bus._normalize({"j": raw})["j"] == pytest.approx(expected)
+    if raw <= 3000:
+        assert bus._unnormalize({"j": expected})["j"] == raw
+
+
+def test_calibration_validates():
+    with pytest.raises(ValueError, match="range_max .* must be greater"):
+        MotorCalibration(id=1, drive_mode=0, homing_offset=0, range_min=10, range_max=10)
+    with pytest.raises(ValueError, match="drive_mode must be 0 or 1"):
+        MotorCalibration(id=1, drive_mode=2, homing_offset=0, range_min=0, range_max=10)
+
+
+def test_bus_validates_motors():
+    from lerobot.motors.feetech import FeetechMotorsBus
+
+    with pytest.raises(ValueError, match="unknown feetech model 'sts9999'"):
+        FeetechMotorsBus("/dev/null", {"a": Motor(1, "sts9999", MotorNormMode.DEGREES)})
+    with pytest.raises(ValueError, match="ids must be unique"):
+        FeetechMotorsBus(
+            "/dev/null",
+            {
+                "a": Motor(1, "sts3215", MotorNormMode.DEGREES),
+                "b": Motor(1, "sts3215", MotorNormMode.DEGREES),
+            },
+        )
+
+
+def test_open_missing_port_is_clear():
+    bus = make_bus("feetech", "/dev/does-not-exist")
+    with pytest.raises(MotorBusError, match="Could not open port '/dev/does-not-exist'"):
+        bus.connect()
+
+
+def test_dynamixel_crc_matches_vendor_sdk():
+    import random
+
+    from dynamixel_sdk import PacketHandler
+
+    from lerobot.motors.sim_bus import dxl_crc
+
+    ph = PacketHandler(2.0)
+    rng = random.Random(0)
+    for n in (1, 7, 64):
+        data = [rng.randrange(256) for _ in range(n)]
+        assert dxl_crc(bytes(data)) == ph.updateCRC(0, data, n)
+
+
+def test_sim_bus_cli_process_serves_a_real_bus():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lerobot.motors.sim_bus", "--robot", "so100_follower"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = proc.stdout.readline().strip()
+        assert port.startswith("/dev/")
+        motors = {f"m{i}": Motor(i, "sts3215", MotorNormMode.DEGREES) for i in range(1, 7)}
+        from lerobot.motors.feetech import FeetechMotorsBus
+
+        with FeetechMotorsBus(port, motors) as bus:
+            assert bus.sync_read("Present_Position", normalize=False) == {f"m{i}": 2048 for i in range(1, 7)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sim_rejects_mixed_protocols():
+    with pytest.raises(ValueError, match="one protocol"):
+        SimulatedServoBus.from_models([(1, "sts3215"), (2, "xl330-m288")])
