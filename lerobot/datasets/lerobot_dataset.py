@@ -80,8 +80,10 @@ class LeRobotDatasetMetadata:
         if not info_path.is_file():
             return [INFO_PATH]
         info = load_json_dict(info_path)
-        version = info.get("codebase_version")
-        reader = v21 if isinstance(version, str) and version.startswith("v2") else v30
+        if "codebase_version" not in info:
+            return []  # _reload() reports the missing key
+        family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
+        reader = v21 if family == "v2" else v30
         if info.get("total_episodes", 1) == 0:
             return []
         return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()]
@@ -378,6 +380,10 @@ class LeRobotDataset(torch.utils.data.Dataset):
             raise ValueError(f"tolerance_s must be a non-negative number of seconds, got {tolerance_s!r}.")
         if image_transforms is not None and not callable(image_transforms):
             raise TypeError(f"image_transforms must be callable, got {type(image_transforms).__name__}.")
+        if meta.info and meta.video_keys:
+            from lerobot.datasets.video_utils import check_video_backend
+
+            check_video_backend(video_backend)  # fail at construction, not in the first worker
         self.meta = meta
         self.repo_id = meta.repo_id
         self.root = meta.root
