@@ -25,6 +25,15 @@ SMALL = {"down_dims": (16, 32), "horizon": 8, "n_action_steps": 4, "diffusion_st
          "spatial_softmax_num_keypoints": 4, "device": "cpu"}  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _single_thread():
+    # Small tensors: one thread avoids oversubscription on a shared 2-core machine.
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def _features(cameras: dict[str, tuple[int, int, int]], env: bool = False) -> dict[str, PolicyFeature]:
     feats = {"observation.state": PolicyFeature(FeatureType.STATE, (S,))}
     feats.update({k: PolicyFeature(FeatureType.VISUAL, shape) for k, shape in cameras.items()})
@@ -351,3 +360,34 @@ def test_save_load_round_trip_with_cameras(tmp_path):
     a2 = loaded.predict_action_chunk(obs)
     assert torch.equal(a1, a2)
     assert a1.abs().max() <= 3.0 + 1e-5  # unnormalized from the clipped [-1, 1] range
+
+
+def test_training_sampler_drops_last_frames():
+    from lerobot.datasets.sampler import EpisodeAwareSampler
+
+    cfg = _config()
+    sampler = EpisodeAwareSampler([0, 20], [20, 35], drop_n_last_frames=cfg.drop_n_last_frames)
+    assert list(sampler) == list(range(0, 13)) + list(range(20, 28))
+
+
+def test_optimizer_and_scheduler_presets_train_step():
+    cfg = _config(scheduler_warmup_steps=2)
+    policy = _policy(cfg).train()
+    optimizer = cfg.get_optimizer_preset().build(policy.get_optim_params())
+    assert isinstance(optimizer, torch.optim.Adam) and len(optimizer.param_groups) == 1
+    assert len(optimizer.param_groups[0]["params"]) == len(list(policy.diffusion.parameters()))
+    scheduler = cfg.get_scheduler_preset().build(optimizer, num_training_steps=10)
+    before = [p.detach().clone() for p in policy.parameters()]
+    lrs = []
+    for _ in range(2):
+        loss, _ = policy.forward_normalized(_train_batch(cfg))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.get_optimizer_preset().grad_clip_norm)
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        optimizer.zero_grad()
+        scheduler.step()
+        if len(lrs) == 1:  # lambda(0) = 0: the first update leaves the weights unchanged
+            assert all(torch.equal(a, b) for a, b in zip(before, policy.parameters()))
+    assert lrs == [0.0, 0.5 * cfg.optimizer_lr]
+    assert any(not torch.equal(a, b) for a, b in zip(before, policy.parameters()))
