@@ -92,7 +92,7 @@ class AlohaEnv(EnvConfig):
     task: str = "AlohaInsertion-v0"
     fps: int = 50
     episode_length: int = 400
-    # "pixels_agent_pos" (top camera + joint positions) or "pixels" (top camera only).
+    # "pixels_agent_pos": top camera (480x640) + 14 joint positions.
     obs_type: str = "pixels_agent_pos"
     render_mode: str = "rgb_array"
     features: dict[str, PolicyFeature] = field(
@@ -102,21 +102,18 @@ class AlohaEnv(EnvConfig):
         default_factory=lambda: {
             ACTION: ACTION,
             "agent_pos": OBS_STATE,
-            "top": f"{OBS_IMAGES}.top",
             "pixels/top": f"{OBS_IMAGES}.top",
         }
     )
 
     available_tasks: ClassVar[tuple[str, ...]] = ("AlohaInsertion-v0", "AlohaTransferCube-v0")
-    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels", "pixels_agent_pos")
+    # gym-aloha's "pixels" type returns no joint positions, which every policy here needs.
+    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos",)
 
     def __post_init__(self):
         self._validate_common()
-        if self.obs_type == "pixels":
-            self.features["top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
-        elif self.obs_type == "pixels_agent_pos":
-            self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(14,))
-            self.features["pixels/top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
+        self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(14,))
+        self.features["pixels/top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:
@@ -203,12 +200,12 @@ class XarmEnv(EnvConfig):
     )
 
     available_tasks: ClassVar[tuple[str, ...]] = ("XarmLift-v0",)
-    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels", "pixels_agent_pos")
+    # The port also offers "pixels" and "state", which return no agent position (policies need it).
+    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos",)
 
     def __post_init__(self):
         self._validate_common()
-        if self.obs_type == "pixels_agent_pos":
-            self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(4,))
+        self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(4,))
 
     @property
     def package_name(self) -> str:
