@@ -1,0 +1,149 @@
+"""The one module that talks to draccus: command-line parsing of dataclass configs (REFERENCE.md §4.1).
+
+    cfg = parse(TrainPipelineConfig)                  # sys.argv[1:]
+    cfg = parse(EvalConfig, ["--policy.path=outputs/train/act/checkpoints/last/pretrained_model",
+                             "--policy.n_action_steps=10", "--eval.n_episodes=2"])
+
+- Dotted overrides `--a.b.c=value`; booleans `true/false`; lists/dicts in YAML syntax.
+- Choice-registry fields (`policy`, `env`, `optimizer`, ...) are selected with `--<field>.type=<name>`;
+  every built-in policy config is importable by name, so `--policy.type=act` works without imports.
+- `--<field>.path=<dir | config.json | hub id>` (for fields holding a `PreTrainedConfig`, mutually
+  exclusive with `--<field>.type`) loads that config.json (unknown keys ignored with a warning), applies
+  the remaining `--<field>.*` flags as overrides and sets `<field>.pretrained_path`.
+- `--config_path=<json/yaml file | dir | hub id>` loads a whole config (a dir or Hub repo must hold
+  `train_config.json`); further flags override it.
+- `--help` prints every field with the comment written above it in the dataclass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import tempfile
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import draccus
+
+from lerobot.configs.policies import PreTrainedConfig, _builtin_policy_names, _resolve_config_file
+from lerobot.utils.constants import TRAIN_CONFIG_NAME
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def import_builtin_policy_configs() -> None:
+    """Register every built-in policy config (imports only the configuration modules, no torch)."""
+    for name in _builtin_policy_names():
+        try:
+            PreTrainedConfig.get_config_class(name)
+        except ValueError:  # a folder whose config is not registered (work in progress): not selectable
+            logger.debug("policy folder '%s' registers no config", name)
+
+
+def pop_arg(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """Remove `--name=value` / `--name value` from `args`; returns (value or None, remaining args)."""
+    flag = f"--{name}"
+    out, value, i = [], None, 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith(flag + "="):
+            value = arg[len(flag) + 1 :]
+        elif arg == flag:
+            if i + 1 >= len(args):
+                raise ValueError(f"{flag} needs a value.")
+            value = args[i + 1]
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    return value, out
+
+
+def _holds_policy_config(tp: Any) -> bool:
+    if isinstance(tp, type):
+        return issubclass(tp, PreTrainedConfig)
+    return any(_holds_policy_config(a) for a in typing.get_args(tp))
+
+
+def _policy_fields(config_class: type) -> list[str]:
+    if not dataclasses.is_dataclass(config_class):
+        return []
+    hints = typing.get_type_hints(config_class)
+    return [f.name for f in dataclasses.fields(config_class) if _holds_policy_config(hints.get(f.name))]
+
+
+def _load_config_file(source: str) -> dict[str, Any]:
+    path = Path(source)
+    if path.is_dir():
+        path = path / TRAIN_CONFIG_NAME
+    elif not path.is_file():
+        from lerobot.policies.utils import download_file
+
+        path = download_file(source, TRAIN_CONFIG_NAME)
+    if not path.is_file():
+        raise FileNotFoundError(f"--config_path: {path} does not exist.")
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--config_path: {path} is not valid JSON: {e}") from e
+    if not isinstance(data, dict):
+        raise ValueError(f"--config_path: {path} must hold a mapping of config fields.")
+    return data
+
+
+def load_pretrained_config_dict(source: str, flag: str) -> dict[str, Any]:
+    """config.json of a pretrained policy as a dict of known fields (unknown keys dropped with a warning)."""
+    file = _resolve_config_file(source)
+    try:
+        data = json.loads(Path(file).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{flag}: {file} is not valid JSON: {e}") from e
+    if not isinstance(data, dict) or "type" not in data:
+        raise ValueError(f"{flag}: {file} must be a policy config.json with a 'type' key.")
+    config_cls = PreTrainedConfig.get_config_class(data["type"])
+    known = {f.name for f in dataclasses.fields(config_cls)}
+    unknown = sorted(set(data) - known - {"type"})
+    if unknown:
+        logger.warning("%s: ignoring keys that are not %s fields: %s", file, config_cls.__name__, unknown)
+    return {k: v for k, v in data.items() if k not in unknown}
+
+
+def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
+    """Parse `args` (default `sys.argv[1:]`) into `config_class`; see the module docstring."""
+    args = list(sys.argv[1:] if args is None else args)
+    import_builtin_policy_configs()
+    config_path, args = pop_arg(args, "config_path")
+    base: dict[str, Any] = _load_config_file(config_path) if config_path else {}
+    pretrained: dict[str, str] = {}
+    for name in _policy_fields(config_class):
+        path, args = pop_arg(args, f"{name}.path")
+        if path is None:
+            continue
+        if any(a == f"--{name}.type" or a.startswith(f"--{name}.type=") for a in args):
+            raise ValueError(
+                f"--{name}.path and --{name}.type are mutually exclusive: the type comes from the path."
+            )
+        base[name] = load_pretrained_config_dict(path, f"--{name}.path")
+        pretrained[name] = path
+    if base:
+        with tempfile.TemporaryDirectory() as tmp:
+            file = Path(tmp) / "config.json"
+            file.write_text(json.dumps(base))
+            cfg = draccus.parse(config_class, config_path=file, args=args, preferred_help="above")
+    else:
+        cfg = draccus.parse(config_class, args=args, preferred_help="above")
+    for name, path in pretrained.items():
+        getattr(cfg, name).pretrained_path = str(path)
+    return cfg
