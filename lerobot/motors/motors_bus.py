@@ -177,7 +177,7 @@ class MotorsBus(abc.ABC):
         """Check that every configured motor answers with the configured model."""
         missing, wrong = [], []
         for name, m in self.motors.items():
-            model_number = self.ping(m.id)
+            model_number = self.ping(m.id, num_retries=self.num_retries)
             if model_number is None:
                 missing.append(f"'{name}' (id {m.id})")
             elif model_number != self.model_number_table[m.model]:
@@ -258,7 +258,9 @@ class MotorsBus(abc.ABC):
         return self.packet_handler.getRxPacketError(error)
 
     def _flush_input(self) -> None:
-        # A status packet arriving after a timeout must not be taken for the answer to the next request.
+        # A status packet arriving after a timeout must not be taken for the answer to the next request:
+        # give late packets a moment to land, then drop them.
+        time.sleep(0.002)
         self.port_handler.ser.reset_input_buffer()
 
     def ping(self, motor_id: int, num_retries: int = 0) -> int | None:
