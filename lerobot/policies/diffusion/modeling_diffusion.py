@@ -4,18 +4,21 @@ POLICIES.md §3. `DiffusionPolicy` (state-dict prefix `diffusion.`) wraps `Diffu
 `rgb_encoder` (shared `SpatialSoftmaxRgbEncoder`, or a ModuleList of one per camera), `unet`
 (`DiffusionConditionalUnet1d`) and a diffusers noise scheduler (no state-dict entries).
 
-Policy I/O is in normalized space (the v0.4 convention): the pre/post-processors (un)normalize.
+The public `select_action` / `predict_action_chunk` / `forward` (from `PreTrainedPolicy`) take raw
+observations and return env-space actions; the `*_normalized` hooks implemented here are what the
+reference 0.4.4 methods do (normalized in, normalized out; queues hold normalized tensors).
 
 Batch shapes (B batch, T_obs = n_obs_steps, T = horizon, A action dim, S state dim, E env-state dim,
 N cameras):
-- `select_action`: `observation.state` (B, S), cameras (B, C, H, W), `observation.environment_state`
+- `select_action[_normalized]`: `observation.state` (B, S), cameras (B, C, H, W), `observation.environment_state`
   (B, E) -> action (B, A).
-- `forward` (training): `observation.state` (B, T_obs, S), cameras (B, T_obs, C, H, W) (or (B, C, H, W)
+- `forward[_normalized]` (training): `observation.state` (B, T_obs, S), cameras (B, T_obs, C, H, W) (or (B, C, H, W)
   when T_obs = 1), env (B, T_obs, E), `action` (B, T, A), optional `action_is_pad` (B, T) -> scalar loss.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 
 import torch
@@ -30,6 +33,8 @@ from lerobot.policies.pretrained import PreTrainedPolicy
 from lerobot.policies.utils import populate_queues, require_keys
 from lerobot.policies.vision import SpatialSoftmaxRgbEncoder
 from lerobot.utils.constants import ACTION, OBS_STATE
+
+logger = logging.getLogger(__name__)
 
 
 def make_noise_scheduler(name: str, **kwargs) -> DDPMScheduler | DDIMScheduler:
@@ -94,6 +99,12 @@ class DiffusionModel(nn.Module):
             clip_sample_range=config.clip_sample_range,
             prediction_type=config.prediction_type,
         )
+        if config.compile_model:
+            logger.warning(
+                "compile_model=True is accepted for config compatibility but ignored: the diffusion model "
+                "runs eagerly (compile_mode=%r unused).",
+                config.compile_mode,
+            )
         self.num_inference_steps = (
             config.num_inference_steps
             if config.num_inference_steps is not None
