@@ -26,9 +26,11 @@ How a query is decoded (only what it needs):
    decoding a 96x96 frame). The conversion is the same as `frame.to_ndarray(format="rgb24")`, which
    reproduces the reference's bytes exactly (see the reference fixtures README).
 
-Decoders run single-threaded: measured on 2 cores, random access of 3-frame windows is fastest with
-`thread_count=1` for both 96x96 and 480x640 AV1 (frame threading adds latency after every seek, and
-DataLoader workers already use the cores).
+Decoders and the RGB conversion run single-threaded: measured on 2 cores, random access of 3-frame windows
+is fastest with `thread_count=1` for both 96x96 and 480x640 AV1 (frame threading adds latency after every
+seek), swscale's automatic threading is slower than one thread on small frames and collapses on a busy
+machine, and DataLoader workers already use the cores. The final uint8 -> float32 conversion uses numpy for
+the same reason (torch's intra-op threads made it 10x slower than the decoding on a busy machine).
 """
 
 from __future__ import annotations
@@ -159,7 +161,9 @@ class _Reader:
 
     def rgb(self, entry: list) -> np.ndarray:
         if entry[2] is None:
-            entry[2] = self.reformatter.reformat(entry[1], format="rgb24").to_ndarray()
+            # threads=1: swscale's automatic threading costs 3x (96x96) to 50x (busy machine) more than it
+            # saves for one frame; DataLoader workers already use the cores. Same bytes either way.
+            entry[2] = self.reformatter.reformat(entry[1], format="rgb24", threads=1).to_ndarray()
         return entry[2]
 
     def decode(self, timestamps: list[float], tolerance_s: float, video_key: str | None) -> list[np.ndarray]:
@@ -275,11 +279,15 @@ def decode_video_frames(
     reader = _READERS.get(video_path)
     with reader.lock:
         frames = reader.decode(timestamps, tolerance_s, video_key)
-    array = np.stack(frames)  # (T, H, W, C) uint8
-    tensor = torch.from_numpy(array).permute(0, 3, 1, 2)  # (T, C, H, W)
+    # (T, H, W, C) -> (T, C, H, W). Converted with numpy, not torch: torch's intra-op thread pool makes these
+    # small element-wise ops 10-40x slower on a busy machine (measured), and numpy's result is the same
+    # IEEE float32 `uint8 / 255`.
+    array = np.ascontiguousarray(np.stack(frames).transpose(0, 3, 1, 2))
     if return_uint8:
-        return tensor.contiguous()
-    return tensor.to(torch.float32).div_(255.0).contiguous()
+        return torch.from_numpy(array)
+    array = array.astype(np.float32)
+    array /= np.float32(255.0)
+    return torch.from_numpy(array)
 
 
 @dataclass(frozen=True)
