@@ -252,3 +252,29 @@ def test_default_state_dict_keys_and_shapes(reference_fixtures, version):
     assert ours == expected
     legacy_numbers = sum(math.prod(e["shape"]) for e in ref["keys"] if e["key"].startswith(legacy))
     assert sum(p.numel() for p in policy.parameters()) == ref["num_parameters"] - legacy_numbers
+
+
+def test_rgb_encoder_matches_reference(reference_fixtures):
+    """The Diffusion RGB encoder (ResNet-18 with GroupNorm, center crop 84, spatial softmax, Linear, ReLU) is
+    the same module as VQ-BeT's; its recorded output (`policies/vqbet`, `sub/rgb_encoder/out`) checks it."""
+    from lerobot.policies.vision import SpatialSoftmaxRgbEncoder
+
+    root = reference_fixtures / "policies" / "vqbet"
+    cfg = json.loads((root / "pretrained_model" / "config.json").read_text())
+    encoder = SpatialSoftmaxRgbEncoder(
+        tuple(cfg["input_features"]["observation.image"]["shape"]),
+        vision_backbone=cfg["vision_backbone"],
+        use_group_norm=cfg["use_group_norm"],
+        num_keypoints=cfg["spatial_softmax_num_keypoints"],
+        crop_shape=tuple(cfg["crop_shape"]),
+        crop_is_random=cfg["crop_is_random"],
+    )
+    weights = load_file(root / "pretrained_model" / "model.safetensors")
+    prefix = "vqbet.rgb_encoder."
+    encoder.load_state_dict(
+        {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}, strict=True
+    )
+    exp = load_file(root / "expected.safetensors")
+    with torch.no_grad():
+        out = encoder.eval()(exp["obs_normalized/step0/observation.image"])
+    torch.testing.assert_close(out, exp["sub/rgb_encoder/out"], rtol=1e-4, atol=1e-5)
