@@ -172,10 +172,11 @@ def concatenate_videos(inputs: list[Path | str], output: Path | str) -> list[tup
     try:
         out_stream = None
         offset = 0  # in the output stream's time base, set once the first input is opened
+        last_dts = None
         for path in inputs:
             with av.open(str(path)) as src:
                 in_stream = src.streams.video[0]
-                signature = (in_stream.codec_context.name, in_stream.width, in_stream.height)
+                signature = _stream_signature(in_stream)
                 if out_stream is None:
                     out_stream = out.add_stream_from_template(in_stream, opaque=True)
                     out_stream.time_base = in_stream.time_base
@@ -183,10 +184,16 @@ def concatenate_videos(inputs: list[Path | str], output: Path | str) -> list[tup
                     first_signature = signature
                 elif signature != first_signature:
                     raise ValueError(
-                        f"Cannot stream-copy {path} after {inputs[0]}: codec/size {signature} != {first_signature}."
+                        f"Cannot stream-copy {path} after {inputs[0]}: they were encoded with different settings "
+                        f"(codec, size, pixel format or codec headers differ: {signature[:4]} vs {first_signature[:4]})."
                     )
                 start = offset
-                end = offset
+                # Decode timestamps must keep increasing: an input whose dts starts before its pts (B-frames)
+                # after one without would collide, so such an input starts a little later (its span says so).
+                first_dts = _first_dts(path)
+                if last_dts is not None and first_dts is not None:
+                    start = max(start, last_dts + 1 - _rescale(first_dts, in_stream.time_base, time_base))
+                end = start
                 for packet in src.demux(in_stream):
                     if packet.dts is None and packet.pts is None:
                         continue  # demuxer flush packet
@@ -199,12 +206,34 @@ def concatenate_videos(inputs: list[Path | str], output: Path | str) -> list[tup
                     packet.time_base = time_base
                     packet.stream = out_stream
                     end = max(end, (packet.pts if packet.pts is not None else packet.dts) + duration)
+                    if packet.dts is not None:
+                        last_dts = packet.dts
                     out.mux(packet)
             spans.append((float(start * time_base), float(end * time_base)))
             offset = end
     finally:
         out.close()
     return spans
+
+
+def _stream_signature(stream) -> tuple:
+    ctx = stream.codec_context
+    return (ctx.name, stream.width, stream.height, ctx.pix_fmt, bytes(ctx.extradata or b""))
+
+
+def can_concatenate(a: Path | str, b: Path | str) -> bool:
+    """True when `b` can be stream-copied after `a` (same codec, size, pixel format and codec headers).
+    Encodes made with different settings (e.g. another x264 preset) cannot share one mp4."""
+    with av.open(str(a)) as ca, av.open(str(b)) as cb:
+        return _stream_signature(ca.streams.video[0]) == _stream_signature(cb.streams.video[0])
+
+
+def _first_dts(path: Path | str):
+    with av.open(str(path)) as src:
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                return packet.dts
+    return None
 
 
 def _rescale(value, src_tb, dst_tb):

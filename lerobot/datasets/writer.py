@@ -65,6 +65,7 @@ from lerobot.datasets.compute_stats import (
 from lerobot.datasets.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
 from lerobot.datasets.video_encoding import (
     VideoEncodingConfig,
+    can_concatenate,
     concatenate_videos,
     encode_video_frames,
     lower_thread_priority,
@@ -442,6 +443,11 @@ class DatasetWriter:
             return cursor.advanced(chunks_size)
         return cursor
 
+    def _video_file(self, key: str, cursor: _Cursor) -> Path:
+        return self.root / VIDEO_PATH.format(
+            video_key=key, chunk_index=cursor.chunk_index, file_index=cursor.file_index
+        )
+
     def _write_episode(self, ep: _Episode) -> None:
         for fut in ep.image_futures:
             fut.result()
@@ -487,6 +493,8 @@ class DatasetWriter:
             ep_mb = ep_mp4.stat().st_size / 1e6
             cur_v = self._video_cursors[key]
             vcursor = self._next_cursor(cur_v, ep_mb, self.info["video_files_size_in_mb"])
+            if vcursor is cur_v and not can_concatenate(self._video_file(key, cur_v), ep_mp4):
+                vcursor = cur_v.advanced(self.info["chunks_size"])  # other encoder settings: new file
             vrel = VIDEO_PATH.format(
                 video_key=key, chunk_index=vcursor.chunk_index, file_index=vcursor.file_index
             )

@@ -147,7 +147,7 @@ def test_values_read_back(tmp_path):
     with av.open(str(tmp_path / "ds/videos/observation.images.front/chunk-000/file-000.mp4")) as c:
         decoded = [(float(f.pts * f.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
     assert len(decoded) == 12
-    for row, frame in enumerate(frames):
+    for row in range(len(frames)):
         ep = table["episode_index"][row]
         t = eps[ep]["videos/observation.images.front/from_timestamp"] + table["timestamp"][row]
         pts, img = min(decoded, key=lambda d: abs(d[0] - t))

@@ -1,0 +1,137 @@
+"""A writer process is SIGKILLed at random moments; every kill must leave a dataset that holds every episode
+whose save_episode() returned, and `resume` must continue after it (writer.py docstring: crash safety)."""
+
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import time
+
+import av
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from lerobot.datasets.video_encoding import VideoEncodingConfig
+from lerobot.datasets.writer import DatasetWriter, recover
+from tests.datasets.factories import make_dataset, make_features, make_frame
+
+FEATURES = {
+    **make_features(n_cameras=1, camera_shape=(32, 32, 3), state_dim=3),
+    "observation.images.top": {
+        "dtype": "image",
+        "shape": [16, 16, 3],
+        "names": ["height", "width", "channels"],
+    },
+}
+TRIALS = 20
+
+
+def _writer_loop(root, write_fd, seed):
+    """Child: create or resume the dataset, then save tiny episodes forever, reporting each one."""
+    rng = np.random.default_rng(seed)
+    config = VideoEncodingConfig(vcodec="h264", preset="ultrafast")
+    if (root / "meta/info.json").is_file():
+        writer = DatasetWriter.resume(root, video_config=config)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        writer = DatasetWriter.create(
+            root,
+            10,
+            FEATURES,
+            video_config=config,
+            chunks_size=2,
+            data_files_size_in_mb=0.02,
+            video_files_size_in_mb=0.01,
+        )
+    episode = writer.info["total_episodes"]
+    while True:
+        for i in range(int(rng.integers(2, 6))):
+            writer.add_frame(make_frame(FEATURES, i, f"task {episode % 3}", rng))
+        writer.save_episode()
+        os.write(write_fd, f"{episode}\n".encode())
+        episode += 1
+
+
+def _check_dataset(root, min_episodes):
+    """Consistency of every file with info.json, the episodes table and the data/video contents."""
+    info = json.loads((root / "meta/info.json").read_text())
+    n_eps = info["total_episodes"]
+    assert n_eps >= min_episodes, f"lost saved episodes: {n_eps} on disk < {min_episodes} saved"
+    if n_eps == 0:
+        return n_eps
+    rows = []
+    for path in sorted((root / "meta/episodes").rglob("*.parquet")):
+        rows += pq.read_table(path).to_pylist()
+    assert [r["episode_index"] for r in rows] == list(range(n_eps))
+    assert rows[-1]["dataset_to_index"] == info["total_frames"]
+    frames_per_video: dict[tuple, int] = {}
+    for r in rows:
+        data = pq.read_table(
+            root
+            / info["data_path"].format(chunk_index=r["data/chunk_index"], file_index=r["data/file_index"])
+        )
+        idx = data.column("index").to_numpy()[data.column("episode_index").to_numpy() == r["episode_index"]]
+        np.testing.assert_array_equal(idx, np.arange(r["dataset_from_index"], r["dataset_to_index"]))
+        loc = (r["videos/observation.image/chunk_index"], r["videos/observation.image/file_index"])
+        frames_per_video[loc] = frames_per_video.get(loc, 0) + r["length"]
+    for (chunk, file), n_frames in frames_per_video.items():
+        path = root / info["video_path"].format(
+            video_key="observation.image", chunk_index=chunk, file_index=file
+        )
+        with av.open(str(path)) as c:
+            assert sum(1 for _ in c.decode(video=0)) == n_frames
+    stats = json.loads((root / "meta/stats.json").read_text())
+    assert stats["index"]["count"] == [info["total_frames"]]
+    tasks = pq.read_table(root / "meta/tasks.parquet").num_rows
+    assert tasks == info["total_tasks"]
+    return n_eps
+
+
+def test_sigkill_at_random_moments_keeps_saved_episodes(tmp_path):
+    root = tmp_path / "ds"
+    # Warm up imports and codec initialisation in the parent, so forked writers start saving at once.
+    make_dataset(tmp_path / "warmup", n_episodes=1, episode_length=2, features=FEATURES, vcodec="h264")
+    ctx = multiprocessing.get_context("fork")
+    rnd = random.Random(0)
+    total_saved = 0
+    kills_mid_save = 0
+    for trial in range(TRIALS):
+        read_fd, write_fd = os.pipe()
+        proc = ctx.Process(target=_writer_loop, args=(root, write_fd, trial), daemon=True)
+        proc.start()
+        os.close(write_fd)
+        time.sleep(rnd.uniform(0.05, 0.8))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+        with os.fdopen(read_fd) as f:
+            saved = [int(line) for line in f.read().split()]
+        if saved:
+            total_saved = saved[-1] + 1
+        # Before recovery every parquet file on disk is complete (footer written).
+        for path in root.glob("[dm]*/**/*.parquet"):
+            pq.ParquetFile(path)
+        if (root / ".staging").exists():
+            kills_mid_save += 1
+        recover(root)
+        if (root / "meta/info.json").is_file():
+            on_disk = _check_dataset(root, total_saved)
+            total_saved = on_disk  # a save may have committed right before its report was written
+    assert total_saved >= 5, "the writer never got going: the test would prove nothing"
+    assert kills_mid_save >= 1, "no kill landed inside a save: make the kill times denser"
+    # resume after the last crash, add one episode, and read everything with the library's reader
+    writer = DatasetWriter.resume(root, video_config=VideoEncodingConfig(vcodec="h264", preset="ultrafast"))
+    rng = np.random.default_rng(99)
+    for i in range(3):
+        writer.add_frame(make_frame(FEATURES, i, "after crash", rng))
+    writer.save_episode()
+    writer.finalize()
+    assert _check_dataset(root, total_saved + 1) == total_saved + 1
+    lerobot_dataset = pytest.importorskip("lerobot.datasets.lerobot_dataset")
+    ds = lerobot_dataset.LeRobotDataset("local/ds", root=root)
+    assert ds.meta.total_episodes == total_saved + 1
+    last = ds[len(ds) - 1]
+    assert last["task"] == "after crash" and int(last["frame_index"]) == 2
+    assert tuple(last["observation.image"].shape) == (3, 32, 32)
