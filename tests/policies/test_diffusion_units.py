@@ -391,3 +391,15 @@ def test_optimizer_and_scheduler_presets_train_step():
             assert all(torch.equal(a, b) for a, b in zip(before, policy.parameters()))
     assert lrs == [0.0, 0.5 * cfg.optimizer_lr]
     assert any(not torch.equal(a, b) for a, b in zip(before, policy.parameters()))
+
+
+def test_single_observation_step_accepts_frames_without_time_dim():
+    cfg = _config(n_obs_steps=1, horizon=8, n_action_steps=8)
+    policy = _policy(cfg)
+    batch = _train_batch(cfg)
+    flat = {k: (v[:, 0] if k.startswith("observation.") else v) for k, v in batch.items()}
+    torch.manual_seed(0)
+    loss_flat, _ = policy.forward_normalized(flat)
+    torch.manual_seed(0)
+    loss_stacked, _ = policy.forward_normalized(batch)
+    assert torch.equal(loss_flat, loss_stacked)
