@@ -58,7 +58,17 @@ class MultiLeRobotDataset(torch.utils.data.Dataset):
             for repo_id in repo_ids
         ]
         all_keys = [set(ds.features) for ds in self._datasets]
-        common = set.intersection(*all_keys)
+        first = self._datasets[0].features
+        # Common = present everywhere with the same dtype and shape (otherwise items would not collate).
+        common = {
+            k
+            for k in set.intersection(*all_keys)
+            if all(
+                (ds.features[k]["dtype"], list(ds.features[k]["shape"]))
+                == (first[k]["dtype"], list(first[k]["shape"]))
+                for ds in self._datasets
+            )
+        }
         self.disabled_features = set.union(*all_keys) - common
         for repo_id, keys in zip(repo_ids, all_keys, strict=True):
             extra = sorted(keys - common)
@@ -70,7 +80,9 @@ class MultiLeRobotDataset(torch.utils.data.Dataset):
         self.image_transforms = image_transforms
         self.delta_timestamps = delta_timestamps
         self._ends = np.cumsum([len(ds) for ds in self._datasets])
-        self.stats = aggregate_stats([ds.stats for ds in self._datasets if ds.stats])
+        self.stats = aggregate_stats(
+            [{k: v for k, v in ds.stats.items() if k in common} for ds in self._datasets if ds.stats]
+        )
 
     @property
     def repo_id_to_index(self) -> dict[str, int]:
