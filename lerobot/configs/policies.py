@@ -112,7 +112,7 @@ def _resolve_config_file(pretrained_name_or_path: str | Path, revision: str | No
         return file
     if path.is_file():
         return path
-    from lerobot.policies.hub import download_file
+    from lerobot.policies.utils import download_file
 
     return download_file(str(pretrained_name_or_path), CONFIG_NAME, revision=revision)
 
@@ -320,7 +320,11 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
         try:
             return draccus.decode(config_cls, data)
         except draccus.ParsingError as e:
-            raise ValueError(f"{source}: cannot parse as {config_cls.__name__}: {e}") from e
+            cause = e.__cause__ or e.__context__
+            while isinstance(cause, draccus.ParsingError) and (cause.__cause__ or cause.__context__):
+                cause = cause.__cause__ or cause.__context__
+            detail = f"{e} {cause}" if cause is not None else str(e)
+            raise ValueError(f"{source}: cannot parse as {config_cls.__name__}: {detail}") from e
 
     @classmethod
     def from_pretrained(

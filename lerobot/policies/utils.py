@@ -72,14 +72,14 @@ def download_file(repo_id: str, filename: str, revision: str | None = None) -> P
         raise FileNotFoundError(
             f"'{repo_id}' is neither an existing local path nor a valid Hub repo id ({e})."
         ) from e
-    except EntryNotFoundError as e:
-        raise FileNotFoundError(f"Hub repo '{repo_id}' has no file '{filename}'.") from e
-    except LocalEntryNotFoundError as e:
+    except LocalEntryNotFoundError as e:  # (a subclass of EntryNotFoundError: test it first)
         mode = "HF_HUB_OFFLINE=1 is set" if _is_offline() else "the Hub could not be reached"
         raise FileNotFoundError(
             f"Cannot get '{filename}' of Hub repo '{repo_id}': {mode} and it is not in the local cache. "
             "Pass a local folder instead, or download it where the Hub is reachable."
         ) from e
+    except EntryNotFoundError as e:
+        raise FileNotFoundError(f"Hub repo '{repo_id}' has no file '{filename}'.") from e
 
 
 def download_optional_file(repo_id: str, filename: str, revision: str | None = None) -> Path | None:
@@ -89,9 +89,9 @@ def download_optional_file(repo_id: str, filename: str, revision: str | None = N
 
     try:
         return Path(hf_hub_download(repo_id=repo_id, filename=filename, revision=revision))
-    except EntryNotFoundError:
-        return None
     except LocalEntryNotFoundError:
         if _is_offline():
             return None
         raise
+    except EntryNotFoundError:
+        return None
