@@ -231,7 +231,7 @@ def _arrow_type(dtype: str, shape: list[int]) -> pa.DataType:
     return t
 
 
-def _hf_feature(dtype: str, shape: list[int]) -> dict:
+def _hf_feature(dtype: str, shape: list[int], list_type: str = "List") -> dict:
     if dtype == "image":
         return {"_type": "Image"}
     value = {"dtype": "string" if dtype == "string" else dtype, "_type": "Value"}
@@ -239,19 +239,25 @@ def _hf_feature(dtype: str, shape: list[int]) -> dict:
         return value
     out = value
     for dim in reversed(shape):
-        out = {"feature": out, "length": dim, "_type": "List"}
+        out = {"feature": out, "length": dim, "_type": list_type}
     return out
 
 
-def data_schema(features: dict[str, dict]) -> pa.Schema:
-    """Arrow schema of the data parquet: every non-video feature, with the HF `datasets` metadata."""
+def data_schema(features: dict[str, dict], codebase_version: str = "v3.0") -> pa.Schema:
+    """Arrow schema of the data parquet: every non-video feature, with the HF `datasets` metadata.
+
+    v3.0 files carry `datasets` 4.x metadata (`List` + a `fingerprint`); v2.1 files the 3.x style
+    (`Sequence`, no fingerprint) that the v2.1-era reference can read."""
+    v21 = codebase_version.startswith("v2")
     fields, hf = [], {}
     for key, ft in features.items():
         if ft["dtype"] == "video":
             continue
         fields.append(pa.field(key, _arrow_type(ft["dtype"], ft["shape"])))
-        hf[key] = _hf_feature(ft["dtype"], ft["shape"])
-    meta = {"info": {"features": hf}, "fingerprint": secrets.token_hex(8)}
+        hf[key] = _hf_feature(ft["dtype"], ft["shape"], "Sequence" if v21 else "List")
+    meta = (
+        {"info": {"features": hf}} if v21 else {"info": {"features": hf}, "fingerprint": secrets.token_hex(8)}
+    )
     return pa.schema(fields, metadata={"huggingface": json.dumps(meta)})
 
 
@@ -300,7 +306,7 @@ def _stat_type(dtype: str, stat: str, ndim: int) -> pa.DataType:
     return t
 
 
-def episodes_schema(features: dict[str, dict]) -> pa.Schema:
+def episodes_schema(features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES) -> pa.Schema:
     """Columns of meta/episodes/*.parquet in the reference's order (spec §1.3)."""
     fields = [
         pa.field("episode_index", pa.int64()),
@@ -323,7 +329,7 @@ def episodes_schema(features: dict[str, dict]) -> pa.Schema:
         if ft["dtype"] == "string":
             continue
         ndim = 3 if ft["dtype"] in CAMERA_DTYPES else len(ft["shape"])
-        fields += [pa.field(f"stats/{key}/{s}", _stat_type(ft["dtype"], s, ndim)) for s in STAT_NAMES]
+        fields += [pa.field(f"stats/{key}/{s}", _stat_type(ft["dtype"], s, ndim)) for s in stat_names]
     fields += [
         pa.field("meta/episodes/chunk_index", pa.int64()),
         pa.field("meta/episodes/file_index", pa.int64()),
@@ -331,6 +337,8 @@ def episodes_schema(features: dict[str, dict]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def episodes_table(rows: list[dict], features: dict[str, dict]) -> pa.Table:
-    schema = episodes_schema(features)
+def episodes_table(
+    rows: list[dict], features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES
+) -> pa.Table:
+    schema = episodes_schema(features, stat_names)
     return pa.Table.from_pylist(rows, schema=schema)
