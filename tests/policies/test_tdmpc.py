@@ -300,3 +300,62 @@ def test_forward_requires_reward():
     del batch["next.reward"]
     with pytest.raises(KeyError, match="next.reward"):
         TDMPCPolicy(config).forward_normalized(batch)
+
+
+def _write_v032_checkpoint(src_dir, dst_dir, stats, norm_keys, extra_config=None):
+    """A 0.3.2-layout folder: config.json (0.3.2 field set) + weights with in-model normalization buffers."""
+    from safetensors.torch import save_file
+
+    dst_dir.mkdir(parents=True)
+    config = json.loads((src_dir / "config.json").read_text())
+    config.pop("use_peft")
+    config.update(extra_config or {})
+    (dst_dir / "config.json").write_text(json.dumps(config, indent=4))
+    weights = load_file(src_dir / "model.safetensors")
+    for module, keys in norm_keys.items():
+        for key in keys:
+            for stat in ("min", "max"):
+                weights[f"{module}.buffer_{key.replace('.', '_')}.{stat}"] = stats[key][stat].clone()
+    save_file(weights, dst_dir / "model.safetensors")
+
+
+def test_v032_layout_checkpoint_loads_and_acts_the_same(tdmpc_dir, expected, tmp_path):
+    """0.3.2 checkpoints keep the normalization buffers in model.safetensors and have no processor files."""
+    reference = _load(tdmpc_dir)
+    _write_v032_checkpoint(
+        tdmpc_dir / "pretrained_model",
+        tmp_path / "v032",
+        reference.stats,
+        {
+            "normalize_inputs": STATE_KEYS,
+            "normalize_targets": ["action"],
+            "unnormalize_outputs": ["action"],
+        },
+    )
+    legacy = TDMPCPolicy.from_pretrained(tmp_path / "v032", use_mpc=False)
+    assert set(legacy.state_dict()) == set(reference.state_dict())
+    stats = reference.stats["action"]
+    atol = 1e-3 * float((stats["max"] - stats["min"]).max())
+    legacy.reset()
+    for t in range(4):
+        raw = {k: expected[f"obs/step{t}/{k}"] for k in STATE_KEYS}
+        normalized_action = expected["sub/select_action_use_mpc_false/actions"][t]
+        env_action = reference.unnormalize_action(normalized_action)
+        torch.testing.assert_close(legacy.select_action(raw), env_action, rtol=0, atol=atol)
+
+
+def test_training_rng_order_with_image():
+    """Shift augmentation randint (torch) on all (H+1)*B images, then two NumPy choices (V target, advantage)."""
+    config = _small_config()
+    policy = TDMPCPolicy(config)
+    _seed_all(0)
+    policy.forward_normalized(_train_batch(config))
+    torch_after, np_after = torch.get_rng_state(), np.random.get_state()
+    _seed_all(0)
+    pad = round(config.max_random_shift_ratio * 40)
+    torch.randint(0, 2 * pad + 1, size=((config.horizon + 1) * 2, 1, 1, 2), dtype=torch.float32)
+    np.random.choice(config.q_ensemble_size, size=2)
+    np.random.choice(config.q_ensemble_size, size=2)
+    assert torch.equal(torch_after, torch.get_rng_state())
+    np_now = np.random.get_state()
+    assert np.array_equal(np_after[1], np_now[1]) and np_after[2] == np_now[2]

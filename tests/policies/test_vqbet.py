@@ -351,3 +351,60 @@ def test_camera_and_state_constraints():
     env.input_features["observation.environment_state"] = PolicyFeature(FeatureType.ENV, (4,))
     with pytest.raises(ValueError, match="environment_state"):
         VQBeTPolicy(env)
+
+
+def test_v032_layout_checkpoint_loads(vqbet_dir, expected, policy, tmp_path):
+    """0.3.2 layout: in-model normalization buffers, no processors, and the extra field `mlp_hidden_dim`."""
+    from safetensors.torch import save_file
+
+    src = vqbet_dir / "pretrained_model"
+    dst = tmp_path / "v032"
+    dst.mkdir()
+    config = json.loads((src / "config.json").read_text())
+    config.pop("use_peft")
+    config["mlp_hidden_dim"] = 1024
+    (dst / "config.json").write_text(json.dumps(config, indent=4))
+    weights = load_file(src / "model.safetensors")
+    for name, key in [
+        ("normalize_inputs.buffer_observation_state", "observation.state"),
+        ("normalize_targets.buffer_action", "action"),
+        ("unnormalize_outputs.buffer_action", "action"),
+    ]:
+        for stat in ("min", "max"):
+            weights[f"{name}.{stat}"] = policy.stats[key][stat].clone()
+    save_file(weights, dst / "model.safetensors")
+    legacy = VQBeTPolicy.from_pretrained(dst)
+    assert legacy.vqbet.action_head.vqvae_model.discretized.item()
+    stats = policy.stats["action"]
+    atol = 1e-3 * float((stats["max"] - stats["min"]).max())
+    legacy.reset()
+    for t in range(2):
+        _seed_all(0)
+        action = legacy.select_action(_obs(expected, t, normalized=False))
+        torch.testing.assert_close(action, expected[f"rollout/step{t}/action"], rtol=0, atol=atol)
+
+
+def test_phase2_training_rng_order():
+    """Random crop (2 CPU randint: top, left) -> GPT dropouts in execution order -> code multinomial."""
+    config = _small_config(dropout=0.1)
+    policy = VQBeTPolicy(config)
+    policy.vqbet.action_head.end_vqvae_phase()
+    policy.train()
+    batch = _batch(config)
+    torch.manual_seed(0)
+    policy.forward_normalized(batch)
+    after_forward = torch.get_rng_state()
+
+    B, n, p = 2, config.n_obs_steps, config.dropout
+    T = n * 3 + config.n_action_pred_token - 1  # [camera, state, action] per step + extra action tokens
+    D, h, Tq = config.gpt_hidden_dim, config.gpt_n_head, config.n_query_tokens
+    torch.manual_seed(0)
+    torch.randint(0, 32 - 28 + 1, size=(1,))
+    torch.randint(0, 32 - 28 + 1, size=(1,))
+    torch.nn.functional.dropout(torch.zeros(B, T, D), p)  # embedding dropout
+    for _ in range(config.gpt_n_layer):
+        torch.nn.functional.dropout(torch.zeros(B, h, T, T), p)  # attention probabilities
+        torch.nn.functional.dropout(torch.zeros(B, T, D), p)  # residual
+        torch.nn.functional.dropout(torch.zeros(B, T, D), p)  # MLP
+    torch.multinomial(torch.ones(B * Tq * 2, config.vqvae_n_embed), 1)
+    assert torch.equal(after_forward, torch.get_rng_state())
