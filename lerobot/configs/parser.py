@@ -120,6 +120,14 @@ def load_pretrained_config_dict(source: str, flag: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in unknown}
 
 
+def _root_cause(e: BaseException) -> BaseException:
+    seen = set()
+    while (e.__cause__ or e.__context__) is not None and id(e) not in seen:
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return e
+
+
 def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     """Parse `args` (default `sys.argv[1:]`) into `config_class`; see the module docstring."""
     args = list(sys.argv[1:] if args is None else args)
@@ -137,13 +145,20 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
             )
         base[name] = load_pretrained_config_dict(path, f"--{name}.path")
         pretrained[name] = path
-    if base:
-        with tempfile.TemporaryDirectory() as tmp:
-            file = Path(tmp) / "config.json"
-            file.write_text(json.dumps(base))
-            cfg = draccus.parse(config_class, config_path=file, args=args, preferred_help="above")
-    else:
-        cfg = draccus.parse(config_class, args=args, preferred_help="above")
+    try:
+        if base:
+            with tempfile.TemporaryDirectory() as tmp:
+                file = Path(tmp) / "config.json"
+                file.write_text(json.dumps(base))
+                cfg = draccus.parse(config_class, config_path=file, args=args, preferred_help="above")
+        else:
+            cfg = draccus.parse(config_class, args=args, preferred_help="above")
+    except draccus.ParsingError as e:
+        root = _root_cause(e)
+        if root is e:
+            raise
+        # draccus hides the config's own validation message ("Couldn't instantiate ..."): surface it.
+        raise ValueError(f"{str(e).strip()} {type(root).__name__}: {root}") from e
     for name, path in pretrained.items():
         getattr(cfg, name).pretrained_path = str(path)
     return cfg

@@ -1,0 +1,83 @@
+"""`lerobot.configs.parser.parse`: dotted overrides, `--policy.type`, `--policy.path`, `--config_path`,
+help text from field comments."""
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from lerobot.configs.parser import parse, pop_arg
+from lerobot.configs.policies import PreTrainedConfig
+
+
+@dataclass
+class EvalLike:
+    # The policy to run.
+    policy: PreTrainedConfig | None = None
+    # Number of episodes to roll out.
+    n_episodes: int = 1
+    # Where to write the videos.
+    output_dir: str = "outputs"
+
+
+def test_policy_type_and_dotted_overrides():
+    cfg = parse(
+        EvalLike,
+        ["--policy.type=act", "--policy.chunk_size=20", "--policy.n_action_steps=10", "--n_episodes=3"],
+    )
+    assert cfg.policy.type == "act"
+    assert (cfg.policy.chunk_size, cfg.policy.n_action_steps, cfg.n_episodes) == (20, 10, 3)
+    assert cfg.policy.pretrained_path is None
+
+
+def test_policy_validation_error_reaches_the_user():
+    with pytest.raises(ValueError, match="cannot exceed chunk_size"):
+        parse(EvalLike, ["--policy.type=act", "--policy.n_action_steps=200"])
+
+
+def test_policy_path_loads_config_then_applies_overrides(tmp_path):
+    data = {
+        "type": "act",
+        "chunk_size": 12,
+        "n_action_steps": 12,
+        "dim_model": 64,
+        "n_heads": 4,
+        "device": "cpu",
+        "a_field_from_a_newer_release": True,
+        "input_features": {"observation.environment_state": {"type": "ENV", "shape": [16]}},
+        "output_features": {"action": {"type": "ACTION", "shape": [2]}},
+    }
+    (tmp_path / "config.json").write_text(json.dumps(data))
+    cfg = parse(EvalLike, [f"--policy.path={tmp_path}", "--policy.n_action_steps=4", "--output_dir=x"])
+    assert cfg.policy.type == "act" and cfg.policy.chunk_size == 12 and cfg.policy.n_action_steps == 4
+    assert cfg.policy.dim_model == 64 and cfg.output_dir == "x"
+    assert cfg.policy.pretrained_path == str(tmp_path)
+    assert list(cfg.policy.input_features) == ["observation.environment_state"]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        parse(EvalLike, [f"--policy.path={tmp_path}", "--policy.type=act"])
+
+
+def test_config_path_then_overrides(tmp_path):
+    file = tmp_path / "train_config.json"
+    file.write_text(
+        json.dumps({"policy": {"type": "act", "chunk_size": 8, "n_action_steps": 8}, "n_episodes": 5})
+    )
+    cfg = parse(EvalLike, [f"--config_path={file}", "--n_episodes=2"])
+    assert cfg.policy.chunk_size == 8 and cfg.n_episodes == 2
+    cfg = parse(EvalLike, ["--config_path", str(tmp_path)])
+    assert cfg.n_episodes == 5
+
+
+def test_help_shows_field_comments(capsys):
+    with pytest.raises(SystemExit):
+        parse(EvalLike, ["--help"])
+    out = capsys.readouterr().out
+    assert "Number of episodes to roll out." in out
+    assert "--policy.type" in out and "act" in out
+
+
+def test_pop_arg():
+    assert pop_arg(["--a=1", "--b", "2", "--c=3"], "b") == ("2", ["--a=1", "--c=3"])
+    assert pop_arg(["--a=1"], "b") == (None, ["--a=1"])
+    with pytest.raises(ValueError, match="needs a value"):
+        pop_arg(["--b"], "b")
