@@ -194,6 +194,10 @@ class MotorsBus(abc.ABC):
     def disconnect(self, disable_torque: bool = True) -> None:
         if not self.is_connected:
             return
+        # An exception (Ctrl-C, SIGTERM) may have interrupted a transaction inside the SDK, which then
+        # still marks the port busy and may have half a status packet buffered: reset both.
+        self.port_handler.is_using = False
+        self._flush_input()
         try:
             if disable_torque:
                 self.disable_torque(num_retries=5)

@@ -1,1 +1,17 @@
+"""Teleoperators (leader arms, ...), registered by `type`; `make_teleoperator_from_config` builds one."""
 
+from lerobot.teleoperators.config import TeleoperatorConfig
+from lerobot.teleoperators.koch_leader import KochLeader, KochLeaderConfig
+from lerobot.teleoperators.so100_leader import SO100Leader, SO100LeaderConfig
+from lerobot.teleoperators.teleoperator import Teleoperator
+from lerobot.teleoperators.utils import make_teleoperator_from_config
+
+__all__ = [
+    "KochLeader",
+    "KochLeaderConfig",
+    "SO100Leader",
+    "SO100LeaderConfig",
+    "Teleoperator",
+    "TeleoperatorConfig",
+    "make_teleoperator_from_config",
+]

@@ -1,0 +1,73 @@
+"""Robot base class, registered by `name` (= config `type`, = `robot_type` written in datasets).
+
+Interface (spec §5.2): `observation_features` / `action_features` (flat dicts: `"<motor>.pos": float`,
+camera name -> (H, W, 3)), `connect(calibrate=True)`, `is_connected`, `is_calibrated`, `calibrate()`,
+`configure()`, `get_observation()`, `send_action(action) -> action actually sent`, `disconnect()`.
+A robot is a context manager; torque is disabled on disconnect and on every exit path.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from lerobot.robots.config import RobotConfig
+from lerobot.robots.device import CalibratedDevice
+
+
+class Robot(CalibratedDevice, abc.ABC):
+    config_class: ClassVar[type[RobotConfig]]
+    name: ClassVar[str]
+    device_kind = "robots"
+    registry: ClassVar[dict[str, type[Robot]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            Robot.registry[cls.name] = cls
+
+    def __init__(self, config: RobotConfig):
+        self.config = config
+        self.robot_type = self.name
+        self._init_device(config.id, config.calibration_dir)
+
+    def __enter__(self) -> Robot:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()
+
+    @property
+    @abc.abstractmethod
+    def observation_features(self) -> dict[str, Any]: ...
+
+    @property
+    @abc.abstractmethod
+    def action_features(self) -> dict[str, Any]: ...
+
+    @property
+    @abc.abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abc.abstractmethod
+    def connect(self, calibrate: bool = True) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def is_calibrated(self) -> bool: ...
+
+    @abc.abstractmethod
+    def calibrate(self) -> None: ...
+
+    @abc.abstractmethod
+    def configure(self) -> None: ...
+
+    @abc.abstractmethod
+    def get_observation(self) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def send_action(self, action: dict[str, Any]) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def disconnect(self) -> None: ...

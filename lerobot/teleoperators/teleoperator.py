@@ -1,0 +1,72 @@
+"""Teleoperator base class, registered by `name` (= config `type`).
+
+Interface (spec §5.2): `action_features`, `feedback_features`, `connect(calibrate=True)`,
+`is_connected`, `is_calibrated`, `calibrate()`, `configure()`, `get_action()`, `send_feedback()`,
+`disconnect()`; a context manager.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from lerobot.robots.device import CalibratedDevice
+from lerobot.teleoperators.config import TeleoperatorConfig
+
+
+class Teleoperator(CalibratedDevice, abc.ABC):
+    config_class: ClassVar[type[TeleoperatorConfig]]
+    name: ClassVar[str]
+    device_kind = "teleoperators"
+    registry: ClassVar[dict[str, type[Teleoperator]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            Teleoperator.registry[cls.name] = cls
+
+    def __init__(self, config: TeleoperatorConfig):
+        self.config = config
+        self._init_device(config.id, config.calibration_dir)
+
+    def __enter__(self) -> Teleoperator:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()
+
+    @property
+    @abc.abstractmethod
+    def action_features(self) -> dict[str, Any]: ...
+
+    @property
+    def feedback_features(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    @abc.abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abc.abstractmethod
+    def connect(self, calibrate: bool = True) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def is_calibrated(self) -> bool: ...
+
+    @abc.abstractmethod
+    def calibrate(self) -> None: ...
+
+    @abc.abstractmethod
+    def configure(self) -> None: ...
+
+    @abc.abstractmethod
+    def get_action(self) -> dict[str, Any]: ...
+
+    def send_feedback(self, feedback: dict[str, Any]) -> None:
+        if feedback:
+            raise NotImplementedError(f"{type(self).__name__} has no feedback channel; got {list(feedback)}.")
+
+    @abc.abstractmethod
+    def disconnect(self) -> None: ...

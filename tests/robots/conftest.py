@@ -1,0 +1,60 @@
+"""Robots and teleoperators on simulated buses, with a scripted calibration.
+
+`PAIRS` lists every (follower, leader) pair; tests parametrized over it cover each registered arm.
+"""
+
+import time
+
+import pytest
+
+from lerobot.motors.sim_bus import ROBOT_PRESETS, SimMotor, SimulatedServoBus
+from lerobot.robots import KochFollowerConfig, SO100FollowerConfig
+from lerobot.teleoperators import KochLeaderConfig, SO100LeaderConfig
+
+PAIRS = {
+    "so100": (SO100FollowerConfig, SO100LeaderConfig),
+    "koch": (KochFollowerConfig, KochLeaderConfig),
+}
+RANGE_LO, RANGE_HI = 1000, 3000  # raw ticks the scripted user sweeps every (non full-turn) joint through
+
+
+def make_sim(device_type: str) -> SimulatedServoBus:
+    # Shafts start away from the middle so that homing offsets are not trivial.
+    motors = [SimMotor(i, model, position=1500.0 + 150 * i) for i, model in ROBOT_PRESETS[device_type]]
+    return SimulatedServoBus(motors).start()
+
+
+def scripted_calibration(sim: SimulatedServoBus, device, log: list[str] | None = None):
+    """An `input_fn` playing the user: ENTER at the middle, then sweep each joint from RANGE_LO to RANGE_HI."""
+    ids = {name: m.id for name, m in device.bus.motors.items() if name not in device.full_turn_motors}
+
+    def input_fn(prompt: str) -> str:
+        if log is not None:
+            log.append(prompt)
+        if "entire range of motion" in prompt:
+            for pos in (RANGE_LO, RANGE_HI, 2047):
+                for motor_id in ids.values():
+                    sim.set_present(motor_id, pos)
+                time.sleep(0.15)  # the range recorder polls every 10 ms
+        return ""
+
+    return input_fn
+
+
+@pytest.fixture(params=sorted(PAIRS))
+def pair(request):
+    return request.param
+
+
+@pytest.fixture
+def sims(pair):
+    follower_cfg, leader_cfg = PAIRS[pair]
+    follower_sim = make_sim(_type(follower_cfg))
+    leader_sim = make_sim(_type(leader_cfg))
+    yield follower_sim, leader_sim
+    follower_sim.stop()
+    leader_sim.stop()
+
+
+def _type(cfg_cls) -> str:
+    return cfg_cls.get_choice_name(cfg_cls)
