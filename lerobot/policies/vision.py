@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lerobot.policies.resnet import replace_batchnorm_with_groupnorm, resnet
+from lerobot.policies.utils import get_output_shape
 
 
 def resize_images(images: Tensor, size: tuple[int, int]) -> Tensor:
@@ -201,13 +202,13 @@ class SpatialSoftmaxRgbEncoder(nn.Module):
         if use_group_norm:
             backbone = replace_batchnorm_with_groupnorm(backbone)
         self.backbone = backbone
-        # Dry run (no randomness) to find the feature-map size the pool is built for. Unlike the
-        # reference (train-mode dry run), BatchNorm running statistics are left untouched.
+        # Dry run on zeros (no randomness) to find the feature-map size the pool is built for. Departure:
+        # the reference runs it in train mode, so with BatchNorm (use_group_norm=False) it records one
+        # batch of statistics (running_var 0.9, num_batches_tracked 1) and fails for images whose layer4
+        # map is 1x1; here it runs in eval mode and leaves the statistics alone.
         h, w = self.crop_resize.output_shape(tuple(image_shape[1:]))
         was_training = backbone.training
-        backbone.eval()
-        with torch.no_grad():
-            feat_shape = tuple(self.backbone(torch.zeros(1, image_shape[0], h, w)).shape[1:])
+        feat_shape = get_output_shape(backbone.eval(), (1, image_shape[0], h, w))[1:]
         backbone.train(was_training)
         self.pool = SpatialSoftmax(feat_shape, num_kp=num_keypoints)
         self.feature_dim = num_keypoints * 2
