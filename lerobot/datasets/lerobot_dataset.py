@@ -362,6 +362,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
         obj._init_state(meta, **kwargs)
         obj._cols = {}
         obj._set_rows(np.zeros(0, np.int64))
+        obj._build_plan()
         return obj
 
     def _init_state(
@@ -458,6 +459,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
             cols[key] = self._shape_column(key, cols[key], n)
         self._cols = cols
         self._set_rows(cols["episode_index"].astype(np.int64))
+        self._build_plan()
         if meta._family == "v2" and n:
             self._check_timestamps_sync()
 
@@ -496,6 +498,22 @@ class LeRobotDataset(torch.utils.data.Dataset):
         self._video_files = {
             key: [self._video_location(e, key) for e in selected] for key in self.meta.video_keys
         }
+
+    def _build_plan(self) -> None:
+        """Per feature: (key, kind, column, frame offsets or None), so that __getitem__ does no lookups."""
+        offsets = {k: np.asarray(v, dtype=np.int64) for k, v in (self.delta_indices or {}).items()}
+        shared: dict[tuple, np.ndarray] = {}  # same offsets -> same array, so windows are computed once
+        self._plan = []
+        for key, ft in self.meta.features.items():
+            col = self._cols.get(key)
+            if ft["dtype"] in ("video", "image"):
+                kind = ft["dtype"]
+            else:
+                kind = "object" if col is None or col.dtype == object else "array"
+            off = offsets.get(key)
+            if off is not None:
+                off = shared.setdefault(tuple(off.tolist()), off)
+            self._plan.append((key, kind, col, off))
 
     def _video_location(self, ep: int, key: str) -> tuple[Path, float]:
         rel, from_ts = self.meta._video_file(ep, key)
@@ -553,14 +571,6 @@ class LeRobotDataset(torch.utils.data.Dataset):
             return self.meta.stats
         return aggregate_stats([per_episode[e] for e in self._sel_episodes if e in per_episode])
 
-    def _window(self, idx: int, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the time window of `key` around row `idx`, clamped to the episode, and the pad mask."""
-        pos = self._row_ep_pos[idx]
-        start, end = self._ep_from_rel[pos], self._ep_to_rel[pos]
-        query = idx + np.asarray(self.delta_indices[key], dtype=np.int64)
-        pad = (query < start) | (query >= end)
-        return np.clip(query, start, end - 1), pad
-
     def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
         blobs = [self._cols[key][rows]] if np.ndim(rows) == 0 else list(self._cols[key][rows])
         frames = []
@@ -596,26 +606,28 @@ class LeRobotDataset(torch.utils.data.Dataset):
         if not 0 <= idx < n:
             raise IndexError(f"index {idx} out of range for dataset '{self.repo_id}' of length {n}.")
         idx = int(idx)
+        pos = self._row_ep_pos[idx]
+        start, last = int(self._ep_from_rel[pos]), int(self._ep_to_rel[pos]) - 1
+        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per distinct offsets: (rows, is_pad)
         item: dict = {}
-        delta = self.delta_indices or {}
-        for key, ft in self.meta.features.items():
-            windowed = key in delta
-            rows, pad = self._window(idx, key) if windowed else (np.array([idx]), None)
-            if ft["dtype"] == "video":
-                value = self._decode_video(key, idx, rows)
-            elif ft["dtype"] == "image":
-                value = self._decode_images(key, rows)
+        for key, kind, col, offsets in self._plan:
+            if offsets is None:
+                rows = np.array([idx])
             else:
-                col = self._cols[key]
-                if col.dtype == object:
-                    item[key] = col[idx] if not windowed else list(col[rows])
-                    continue
-                value = torch.from_numpy(col[rows]) if windowed else torch.from_numpy(np.array(col[idx]))
-            if ft["dtype"] in ("video", "image") and not windowed:
-                value = value[0]  # (1, C, H, W) -> (C, H, W)
-            item[key] = value
-            if windowed:
+                if id(offsets) not in windows:
+                    query = idx + offsets
+                    windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
+                rows, pad = windows[id(offsets)]
                 item[f"{key}_is_pad"] = torch.from_numpy(pad)
+            if kind == "array":
+                item[key] = torch.from_numpy(col[rows] if offsets is not None else np.array(col[idx]))
+            elif kind == "object":
+                item[key] = col[idx] if offsets is None else list(col[rows])
+            else:
+                frames = (
+                    self._decode_video(key, idx, rows) if kind == "video" else self._decode_images(key, rows)
+                )
+                item[key] = frames if offsets is not None else frames[0]  # (T, C, H, W) or (C, H, W)
         if self.image_transforms is not None:
             for key in self.meta.camera_keys:
                 item[key] = self.image_transforms(item[key])
@@ -635,3 +647,116 @@ class LeRobotDataset(torch.utils.data.Dataset):
     # `LeRobotDataset._new_unloaded(meta, ...)` to build objects for a root without reading it, and
     # `_reload()` to refresh the read view after episodes were saved.
     # =====================================================================================================
+    @classmethod
+    def create(
+        cls,
+        repo_id: str,
+        fps: int,
+        features: dict[str, dict],
+        root: str | Path | None = None,
+        robot_type: str | None = None,
+        use_videos: bool = True,
+        tolerance_s: float = 1e-4,
+        image_writer_processes: int = 0,
+        image_writer_threads: int = 0,
+        video_backend: str | None = None,
+        **writer_kwargs,
+    ) -> "LeRobotDataset":
+        """A new, empty v3.0 dataset at `root` (default `$HF_LEROBOT_HOME/<repo_id>`, must not exist).
+
+        `writer_kwargs` go to `DatasetWriter.create`: `chunks_size`, `data_files_size_in_mb`,
+        `video_files_size_in_mb`, `video_config` (a `VideoEncodingConfig`: codec, crf, preset...),
+        `allow_nan`. Record with `add_frame(frame)` / `save_episode()`, end with `finalize()`.
+        """
+        from lerobot.datasets.writer import DatasetWriter
+
+        meta = LeRobotDatasetMetadata._new_unloaded(
+            repo_id, root if root is not None else hf_lerobot_home() / repo_id
+        )
+        writer = DatasetWriter.create(
+            meta.root,
+            fps,
+            features,
+            robot_type=robot_type,
+            use_videos=use_videos,
+            image_writer_processes=image_writer_processes,
+            image_writer_threads=image_writer_threads,
+            **writer_kwargs,
+        )
+        return cls._attach_writer(meta, writer, tolerance_s=tolerance_s, video_backend=video_backend)
+
+    @classmethod
+    def resume(
+        cls,
+        repo_id: str,
+        root: str | Path,
+        tolerance_s: float = 1e-4,
+        image_writer_processes: int = 0,
+        image_writer_threads: int = 0,
+        video_backend: str | None = None,
+        **writer_kwargs,
+    ) -> "LeRobotDataset":
+        """Open an existing local v3.0 dataset to append episodes (runs the crash-recovery pass first)."""
+        from lerobot.datasets.writer import DatasetWriter
+
+        meta = LeRobotDatasetMetadata._new_unloaded(repo_id, root)
+        writer = DatasetWriter.resume(
+            meta.root,
+            image_writer_processes=image_writer_processes,
+            image_writer_threads=image_writer_threads,
+            **writer_kwargs,
+        )
+        return cls._attach_writer(meta, writer, tolerance_s=tolerance_s, video_backend=video_backend)
+
+    @classmethod
+    def _attach_writer(cls, meta: LeRobotDatasetMetadata, writer, **kwargs) -> "LeRobotDataset":
+        meta.info = writer.info  # features/fps for the caller while nothing is saved yet
+        obj = cls._new_unloaded(meta, **kwargs)
+        obj.writer = writer
+        if writer.info["total_episodes"] > 0:
+            obj._reload()
+        return obj
+
+    def _refresh_after_write(self) -> None:
+        """Re-read the metadata/frames and drop cached video readers: saving replaces shared mp4 files
+        (same path, new content), so a reader opened before the save would see the old file."""
+        from lerobot.datasets.video_utils import clear_video_reader_cache
+
+        clear_video_reader_cache()
+        if self.writer.info["total_episodes"] > 0:
+            self._reload()
+
+    def _require_writer(self):
+        writer = getattr(self, "writer", None)
+        if writer is None:
+            raise RuntimeError(
+                "This dataset was opened for reading; use LeRobotDataset.create(...) or "
+                "LeRobotDataset.resume(repo_id, root) to record episodes."
+            )
+        return writer
+
+    @property
+    def episode_buffer(self) -> dict | None:
+        return getattr(getattr(self, "writer", None), "episode_buffer", None)
+
+    def add_frame(self, frame: dict) -> None:
+        """Append one frame (every user feature + "task"); raises ValueError naming the bad key."""
+        self._require_writer().add_frame(frame)
+
+    def save_episode(self, wait: bool = True):
+        """Write the buffered episode (durable when this returns; `wait=False` returns a future)."""
+        future = self._require_writer().save_episode(wait=wait)
+        if wait:
+            self._refresh_after_write()
+        return future
+
+    def clear_episode_buffer(self) -> None:
+        self._require_writer().clear_episode_buffer()
+
+    def finalize(self) -> None:
+        """Wait for background saves and release the writer's pools (idempotent)."""
+        writer = getattr(self, "writer", None)
+        if writer is None:
+            return
+        writer.finalize()
+        self._refresh_after_write()
