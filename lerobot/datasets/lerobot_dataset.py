@@ -23,7 +23,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from lerobot.datasets.backward_compat import CODEBASE_VERSION, check_version_compatibility
+from lerobot.datasets.backward_compat import (
+    CODEBASE_VERSION,
+    SUPPORTED_READ_VERSIONS,
+    check_version_compatibility,
+)
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
 from lerobot.datasets.formats.common import DatasetFormatError, LoadedMeta, load_json_dict, validate_info
@@ -99,7 +103,9 @@ class LeRobotDatasetMetadata:
                 f"{what} missing under {self.root} and the Hub client is unavailable ({e})."
             ) from e
         try:
-            revision = self.revision or hub.get_safe_version(self.repo_id, CODEBASE_VERSION)
+            revision = self.revision or hub.get_safe_version(
+                self.repo_id, CODEBASE_VERSION, readable_versions=SUPPORTED_READ_VERSIONS
+            )
             hub.download(
                 self.repo_id,
                 self.root,
