@@ -43,6 +43,13 @@ ROBOT_PRESETS: dict[str, list[tuple[int, str]]] = {
     "so100_leader": [(i, "sts3215") for i in range(1, 7)],
     "koch_follower": [(1, "xl430-w250"), (2, "xl430-w250")] + [(i, "xl330-m288") for i in range(3, 7)],
     "koch_leader": [(i, "xl330-m077") for i in range(1, 7)],
+    "viperx": [(i, "xm540-w270") for i in range(1, 8)] + [(8, "xm430-w350"), (9, "xm430-w350")],
+    "widowx": [(i, "xm430-w350") for i in range(1, 8)] + [(8, "xl430-w250"), (9, "xc430-w150")],
+}
+# Robots made of several buses: robot type -> the arm preset of each bus.
+MULTI_BUS_PRESETS: dict[str, dict[str, str]] = {
+    "aloha": {"left": "viperx", "right": "viperx"},
+    "aloha_leader": {"left": "widowx", "right": "widowx"},
 }
 
 
@@ -147,6 +154,7 @@ class SimMotor:
             self.set("P_Coefficient", 32)
         else:
             self.set("Firmware_Version", 48)
+            self.set("Secondary_ID", 255)  # 255 = no secondary id
             self.set("Operating_Mode", 3)
             self.set("Return_Delay_Time", 250)
             self.set("Present_Input_Voltage", 50)
@@ -203,7 +211,16 @@ class SimMotor:
 
     def step(self, now: float) -> None:
         dt, self.last_update = now - self.last_update, now
-        if self.torque:
+        if self.torque and self.get("Operating_Mode") == 1:  # velocity mode (both vendors use 1)
+            velocity = self._signed("Goal_Velocity")
+            ticks_per_s = velocity if self.vendor == FEETECH else velocity * 0.229 * self.resolution / 60
+            self.position += ticks_per_s * dt
+            self.set(
+                "Present_Velocity",
+                velocity if velocity >= 0 or self.vendor == DYNAMIXEL else (-velocity | 1 << 15),
+            )
+            self.set("Moving", int(velocity != 0))
+        elif self.torque:
             target = self.goal_physical()
             delta = max(-self.max_speed * dt, min(self.max_speed * dt, target - self.position))
             self.position += delta
@@ -443,10 +460,17 @@ class SimulatedServoBus:
             m = motors[motor_id]
             addr, n, _ = addr_len(params) if dxl else (params[0], params[1], b"")
             self._status(m, 0, bytes(m.mem[addr : addr + n]).ljust(n, b"\0"), addr)
+        elif inst == INST_WRITE and motor_id not in motors and self._secondaries(motors, motor_id):
+            for m in self._secondaries(motors, motor_id):
+                m.write(
+                    (params[0] | (params[1] << 8)) if dxl else params[0], params[2:] if dxl else params[1:]
+                )
         elif inst == INST_WRITE and (motor_id in motors or motor_id == BROADCAST_ID):
             addr = (params[0] | (params[1] << 8)) if dxl else params[0]
             data = params[2:] if dxl else params[1:]
             targets = list(motors.values()) if motor_id == BROADCAST_ID else [motors[motor_id]]
+            for m in self._secondaries(motors, motor_id):
+                m.write(addr, data)  # a secondary id executes the write silently
             for m in targets:
                 error = m.write(addr, data)
                 if not error and addr == m.table["Baud_Rate"][0]:
@@ -464,10 +488,16 @@ class SimulatedServoBus:
             addr, n, rest = addr_len(params)
             for k in range(0, len(rest) - n, n + 1):
                 i = rest[k]
-                if i in motors:
-                    motors[i].write(addr, rest[k + 1 : k + 1 + n])
+                for m in ([motors[i]] if i in motors else []) + self._secondaries(motors, i):
+                    m.write(addr, rest[k + 1 : k + 1 + n])
         elif motor_id in motors:
             self._status(motors[motor_id], DXL_ERR_INSTRUCTION if dxl else FT_ERR_INSTRUCTION, b"", None)
+
+    def _secondaries(self, motors: dict[int, SimMotor], motor_id: int) -> list[SimMotor]:
+        """Dynamixel motors whose Secondary_ID is `motor_id` (e.g. ALOHA shadow joints follow their primary)."""
+        if self.vendor != DYNAMIXEL or motor_id == BROADCAST_ID:
+            return []
+        return [m for m in motors.values() if m.id != motor_id and m.get("Secondary_ID") == motor_id]
 
     def _renumber(self, m: SimMotor, new_id: int) -> None:
         if new_id in self.motors and self.motors[new_id] is not m:
@@ -490,23 +520,34 @@ def parse_motors(spec: str) -> list[tuple[int, str]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--robot", choices=sorted(ROBOT_PRESETS), help="motors of a robot/teleoperator arm")
+    group.add_argument(
+        "--robot",
+        choices=sorted({**ROBOT_PRESETS, **MULTI_BUS_PRESETS}),
+        help="motors of a robot/teleoperator (two-arm devices get one bus per arm)",
+    )
     group.add_argument("--motors", help="comma-separated '<id>:<model>' list, e.g. 1:sts3215,2:sts3215")
     parser.add_argument("--corrupt-rate", type=float, default=0.0, help="share of corrupt status packets")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped status packets")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    models = ROBOT_PRESETS[args.robot] if args.robot else parse_motors(args.motors)
-    bus = SimulatedServoBus.from_models(
-        models, seed=args.seed, corrupt_rate=args.corrupt_rate, drop_rate=args.drop_rate
-    )
-    print(bus.port, flush=True)
+    if args.robot in MULTI_BUS_PRESETS:
+        arms = {side: ROBOT_PRESETS[preset] for side, preset in MULTI_BUS_PRESETS[args.robot].items()}
+    else:
+        arms = {"": ROBOT_PRESETS[args.robot] if args.robot else parse_motors(args.motors)}
+    buses = {}
+    for i, (side, models) in enumerate(arms.items()):
+        kwargs = {"seed": args.seed + i, "corrupt_rate": args.corrupt_rate, "drop_rate": args.drop_rate}
+        buses[side] = SimulatedServoBus.from_models(models, **kwargs)
+        print(f"{side} {buses[side].port}" if side else buses[side].port, flush=True)
     try:
-        bus.serve_forever()
+        for bus in buses.values():
+            bus.start()
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        bus.stop()
+        for bus in buses.values():
+            bus.stop()
 
 
 if __name__ == "__main__":

@@ -4,13 +4,19 @@
 manager and disables torque on every exit path.
 """
 
+from lerobot.robots.aloha import Aloha, AlohaConfig
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.koch_follower import KochFollower, KochFollowerConfig
 from lerobot.robots.robot import Robot
 from lerobot.robots.so100_follower import SO100Follower, SO100FollowerConfig
 from lerobot.robots.utils import make_robot_from_config
+from lerobot.robots.viperx import ViperX, ViperXConfig
 
 __all__ = [
+    "Aloha",
+    "AlohaConfig",
+    "ViperX",
+    "ViperXConfig",
     "KochFollower",
     "KochFollowerConfig",
     "Robot",

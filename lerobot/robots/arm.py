@@ -76,7 +76,7 @@ class MotorArmMixin:
         def wait_for_enter() -> None:
             try:
                 self.input_fn(
-                    f"Move all joints except {list(self.full_turn_motors)} through their entire range of motion, "
+                    f"Move all joints of {self} except {list(self.full_turn_motors)} through their entire range of motion, "
                     "then press ENTER to stop recording..."
                 )
             finally:

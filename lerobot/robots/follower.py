@@ -59,8 +59,13 @@ class FollowerArm(MotorArmMixin, Robot, abc.ABC):
     def make_motors(use_degrees: bool) -> dict[str, Motor]: ...
 
     @property
+    def feature_motors(self) -> list[str]:
+        """Motors exposed as features (all by default; arms with shadow motors hide those)."""
+        return list(self.bus.motors)
+
+    @property
     def _motors_ft(self) -> dict[str, type]:
-        return {f"{m}.pos": float for m in self.bus.motors}
+        return {f"{m}.pos": float for m in self.feature_motors}
 
     @property
     def _cameras_ft(self) -> dict[str, tuple[int, int, int]]:
@@ -84,7 +89,8 @@ class FollowerArm(MotorArmMixin, Robot, abc.ABC):
     def get_observation(self) -> dict[str, Any]:
         if not self.is_connected:
             raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        obs: dict[str, Any] = {f"{m}.pos": v for m, v in self.bus.sync_read("Present_Position").items()}
+        positions = self.bus.sync_read("Present_Position", self.feature_motors)
+        obs: dict[str, Any] = {f"{m}.pos": v for m, v in positions.items()}
         for name, cam in self.cameras.items():
             obs[name] = cam.async_read()
         return obs

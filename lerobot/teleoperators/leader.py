@@ -34,8 +34,13 @@ class LeaderArm(MotorArmMixin, Teleoperator, abc.ABC):
     def make_motors(use_degrees: bool) -> dict[str, Motor]: ...
 
     @property
+    def feature_motors(self) -> list[str]:
+        """Motors exposed as features (all by default; arms with shadow motors hide those)."""
+        return list(self.bus.motors)
+
+    @property
     def action_features(self) -> dict[str, type]:
-        return {f"{m}.pos": float for m in self.bus.motors}
+        return {f"{m}.pos": float for m in self.feature_motors}
 
     @property
     def is_connected(self) -> bool:
@@ -47,7 +52,7 @@ class LeaderArm(MotorArmMixin, Teleoperator, abc.ABC):
     def get_action(self) -> dict[str, float]:
         if not self.is_connected:
             raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        return {f"{m}.pos": v for m, v in self.bus.sync_read("Present_Position").items()}
+        return {f"{m}.pos": v for m, v in self.bus.sync_read("Present_Position", self.feature_motors).items()}
 
     def disconnect(self) -> None:
         if self.bus.is_connected:

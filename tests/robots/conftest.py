@@ -8,12 +8,13 @@ import time
 import pytest
 
 from lerobot.motors.sim_bus import ROBOT_PRESETS, SimMotor, SimulatedServoBus
-from lerobot.robots import KochFollowerConfig, SO100FollowerConfig
-from lerobot.teleoperators import KochLeaderConfig, SO100LeaderConfig
+from lerobot.robots import KochFollowerConfig, SO100FollowerConfig, ViperXConfig
+from lerobot.teleoperators import KochLeaderConfig, SO100LeaderConfig, WidowXConfig
 
 PAIRS = {
     "so100": (SO100FollowerConfig, SO100LeaderConfig),
     "koch": (KochFollowerConfig, KochLeaderConfig),
+    "viperx": (ViperXConfig, WidowXConfig),
 }
 RANGE_LO, RANGE_HI = 1000, 3000  # raw ticks the scripted user sweeps every (non full-turn) joint through
 
@@ -24,17 +25,24 @@ def make_sim(device_type: str) -> SimulatedServoBus:
     return SimulatedServoBus(motors).start()
 
 
-def scripted_calibration(sim: SimulatedServoBus, device, log: list[str] | None = None):
-    """An `input_fn` playing the user: ENTER at the middle, then sweep each joint from RANGE_LO to RANGE_HI."""
-    ids = {name: m.id for name, m in device.bus.motors.items() if name not in device.full_turn_motors}
+def scripted_calibration(sim, device, log: list[str] | None = None):
+    """An `input_fn` playing the user: ENTER at the middle, then sweep each joint from RANGE_LO to RANGE_HI.
+
+    `sim`/`device` may be dicts by arm side for two-arm devices (the prompt names the arm: `<id>_<side>`).
+    """
+    sims = sim if isinstance(sim, dict) else {"": sim}
+    arms = device if isinstance(device, dict) else {"": device}
 
     def input_fn(prompt: str) -> str:
         if log is not None:
             log.append(prompt)
         if "entire range of motion" in prompt:
+            side = next(s for s in sims if f"_{s} " in prompt) if len(sims) > 1 else ""
+            arm = arms[side]
+            ids = [m.id for name, m in arm.bus.motors.items() if name not in arm.full_turn_motors]
             for pos in (RANGE_LO, RANGE_HI, 2047):
-                for motor_id in ids.values():
-                    sim.set_present(motor_id, pos)
+                for motor_id in ids:
+                    sims[side].set_present(motor_id, pos)
                 time.sleep(0.15)  # the range recorder polls every 10 ms
         return ""
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from lerobot.cameras.opencv import OpenCVCameraConfig
-from lerobot.motors.sim_bus import ROBOT_PRESETS
+from lerobot.motors.sim_bus import MULTI_BUS_PRESETS, ROBOT_PRESETS
 from lerobot.robots import Robot, make_robot_from_config
 from lerobot.robots.device import calibration_root, load_calibration
 from lerobot.teleoperators import Teleoperator, make_teleoperator_from_config
@@ -36,7 +36,7 @@ def make_pair(pair, sims, **follower_kwargs):
 
 
 def test_registry_covers_presets():
-    assert set(Robot.registry) | set(Teleoperator.registry) <= set(ROBOT_PRESETS)
+    assert set(Robot.registry) | set(Teleoperator.registry) <= set(ROBOT_PRESETS) | set(MULTI_BUS_PRESETS)
     assert {"so100_follower", "koch_follower"} <= set(Robot.registry)
     assert {"so100_leader", "koch_leader"} <= set(Teleoperator.registry)
 
@@ -89,7 +89,7 @@ def test_mismatching_file_is_offered_then_written(pair, sims):
 
 
 def test_teleoperate_leader_to_follower(pair, sims):
-    follower, leader = make_pair(pair, sims)
+    follower, leader = make_pair(pair, sims, max_relative_target=None)
     connect_calibrated(follower, sims[0])
     connect_calibrated(leader, sims[1])
     # The user moves the leader by hand.
@@ -108,15 +108,18 @@ def test_teleoperate_leader_to_follower(pair, sims):
     assert set(obs) == set(follower.observation_features)
     leader.disconnect()
     follower.disconnect()
-    assert not any(sims[0].torque_enabled(i) for i in range(1, 7))
-    assert not any(sims[1].torque_enabled(i) for i in range(1, 7))
+    assert not any(sims[0].torque_enabled(i) for i in sims[0].motors)
+    assert not any(sims[1].torque_enabled(i) for i in sims[1].motors)
 
 
-@pytest.mark.parametrize("limit", [5.0, {"shoulder_pan": 2.0, "gripper": 1.0}])
-def test_no_command_exceeds_max_relative_target(pair, sims, limit):
+@pytest.mark.parametrize("per_motor", [False, True])
+def test_no_command_exceeds_max_relative_target(pair, sims, per_motor):
+    follower, _ = make_pair(pair, sims)
+    first = follower.feature_motors[0]
+    limit = {first: 2.0, "gripper": 1.0} if per_motor else 5.0
     follower, _ = make_pair(pair, sims, max_relative_target=limit)
     connect_calibrated(follower, sims[0])
-    names = list(follower.bus.motors)
+    names = follower.feature_motors
     for motor in sims[0].motors.values():
         motor.goal_log.clear()
         motor.max_speed = 100.0  # slow shafts: the position barely moves between the read and the write
@@ -146,8 +149,8 @@ def test_no_command_exceeds_max_relative_target(pair, sims, limit):
 
 def test_max_relative_target_validation(pair, sims):
     follower_cfg, _ = PAIRS[pair]
-    with pytest.raises(ValueError, match="max_relative_target names unknown motors \\['elbow'\\]"):
-        make_robot_from_config(follower_cfg(port=sims[0].port, max_relative_target={"elbow": 1.0}))
+    with pytest.raises(ValueError, match="max_relative_target names unknown motors \\['knee'\\]"):
+        make_robot_from_config(follower_cfg(port=sims[0].port, max_relative_target={"knee": 1.0}))
     with pytest.raises(ValueError, match="must be positive"):
         follower_cfg(port=sims[0].port, max_relative_target=0.0)
 
@@ -156,17 +159,17 @@ def test_torque_off_after_exception(pair, sims):
     follower, _ = make_pair(pair, sims)
     follower.input_fn = scripted_calibration(sims[0], follower)
     with pytest.raises(RuntimeError, match="boom"), follower:
-        assert all(sims[0].torque_enabled(i) for i in range(1, 7))
+        assert all(sims[0].torque_enabled(i) for i in sims[0].motors)
         raise RuntimeError("boom")
     assert not follower.is_connected
-    assert not any(sims[0].torque_enabled(i) for i in range(1, 7))
+    assert not any(sims[0].torque_enabled(i) for i in sims[0].motors)
 
 
 def test_bad_action_keys_are_named(pair, sims):
     follower, _ = make_pair(pair, sims)
     follower.input_fn = scripted_calibration(sims[0], follower)
-    with follower, pytest.raises(KeyError, match="unknown action keys \\['elbow.pos'\\]"):
-        follower.send_action({"elbow.pos": 1.0})
+    with follower, pytest.raises(KeyError, match="unknown action keys \\['knee.pos'\\]"):
+        follower.send_action({"knee.pos": 1.0})
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
