@@ -1,6 +1,7 @@
 """VQ-BeT against the reference fixtures (policies/vqbet, state_dict_keys/vqbet_v0.4.4.json) + unit tests:
 two-phase training, codebook EMA, code sampling variants, optimizer groups, config errors."""
 
+import copy
 import json
 
 import numpy as np
@@ -35,11 +36,17 @@ def expected(vqbet_dir):
     return load_file(vqbet_dir / "expected.safetensors")
 
 
-@pytest.fixture
-def policy(vqbet_dir):
+@pytest.fixture(scope="module")
+def loaded_policy(vqbet_dir):
     policy = VQBeTPolicy.from_pretrained(vqbet_dir / "pretrained_model")
     assert not policy.training and policy.vqbet.action_head.vqvae_model.discretized.item()
     return policy
+
+
+@pytest.fixture
+def policy(loaded_policy):
+    """A fresh copy per test (tests flip buffers and modes)."""
+    return copy.deepcopy(loaded_policy)
 
 
 def _obs(expected, t, normalized=True):

@@ -19,13 +19,14 @@ from lerobot.configs.types import NormalizationMode
 class TDMPCConfig(PreTrainedConfig):
     """TD-MPC hyper-parameters; defaults are the reference's (tuned for xArm lift, 84x84 image + 4-D state)."""
 
+    # Each planned action is executed this many times (the model runs every n_action_repeats steps).
     n_action_repeats: int = 2
-    """Each planned action is executed this many times (the model runs every n_action_repeats steps)."""
+    # Planning horizon and length of the training rollout of the latent model.
     horizon: int = 5
-    """Planning horizon and length of the training rollout of the latent model."""
+    # Actions of one plan executed before re-planning (needs n_action_repeats == 1 and use_mpc).
     n_action_steps: int = 1
-    """Actions of one plan executed before re-planning (needs n_action_repeats == 1 and use_mpc)."""
 
+    # Inputs are used as given (IDENTITY); actions must stay MIN_MAX (the planner works in [-1, 1]).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.IDENTITY,
@@ -35,41 +36,61 @@ class TDMPCConfig(PreTrainedConfig):
         }
     )
 
-    # Architecture.
+    # Channels of the 4 strided convs of the image encoder.
     image_encoder_hidden_dim: int = 32
+    # Hidden width of the state / env-state encoder MLPs.
     state_encoder_hidden_dim: int = 256
+    # Width Z of the latent state.
     latent_dim: int = 50
+    # Number of Q heads (2 of them, chosen at random, give the min for targets when > 2).
     q_ensemble_size: int = 5
+    # Hidden width M of the dynamics, reward, policy, Q and V MLPs.
     mlp_dim: int = 512
 
-    # Reinforcement learning.
+    # Discount factor of the TD targets and of the planner's return estimate.
     discount: float = 0.9
 
-    # Inference (CEM / MPPI planning).
+    # Plan with CEM in latent space; if False the policy network alone picks the action.
     use_mpc: bool = True
-    """Plan with CEM in latent space; if False the policy network alone picks the action."""
+    # CEM refinement iterations per planning call.
     cem_iterations: int = 6
+    # Initial std of the Gaussian action samples (also the upper clamp).
     max_std: float = 2.0
+    # Lower clamp of the sample std; also the noise scale of policy actions while planning.
     min_std: float = 0.05
+    # Gaussian action trajectories sampled per CEM iteration.
     n_gaussian_samples: int = 512
+    # Policy-network trajectories added to the candidates (0 disables them).
     n_pi_samples: int = 51
+    # Weight of the Q-ensemble std penalty in the planner's value estimate (0 disables it).
     uncertainty_regularizer_coeff: float = 1.0
+    # Top trajectories kept per CEM iteration.
     n_elites: int = 50
+    # Temperature of the softmax weighting of the elites by value.
     elite_weighting_temperature: float = 0.5
+    # Momentum of the CEM mean update (weight of the previous mean).
     gaussian_mean_momentum: float = 0.1
 
-    # Training and loss computation.
+    # Random-shift augmentation: max shift as a fraction of the image side (0 disables it).
     max_random_shift_ratio: float = 0.0476
+    # Loss weights: reward prediction.
     reward_coeff: float = 0.5
+    # Expectile of the V regression (weight of positive errors).
     expectile_weight: float = 0.9
+    # Loss weights: Q and V regression.
     value_coeff: float = 0.1
+    # Loss weights: latent consistency with the target encoder.
     consistency_coeff: float = 20.0
+    # Scale inside exp() of the advantage weights of the policy loss.
     advantage_scaling: float = 3.0
+    # Loss weights: advantage-weighted policy regression.
     pi_coeff: float = 0.5
+    # Per-step decay of the loss weights along the horizon (lambda^t).
     temporal_decay_coeff: float = 0.5
+    # EMA momentum of the target network in `update()`.
     target_model_momentum: float = 0.995
 
-    # Optimizer preset (Adam, no scheduler).
+    # Learning rate of the Adam preset (no scheduler).
     optimizer_lr: float = 3e-4
 
     def __post_init__(self) -> None:

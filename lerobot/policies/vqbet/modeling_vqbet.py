@@ -52,6 +52,7 @@ class VQBeTPolicy(PreTrainedPolicy):
             OBS_STATE: deque(maxlen=self.config.n_obs_steps),
             ACTION: deque(maxlen=self.config.action_chunk_size),
         }
+        self._warned_not_discretized = False
 
     def get_optim_params(self) -> list[dict]:
         """Three Adam groups (spec §5.8): GPT decay weights + encoders/projectors/heads (preset lr and weight
@@ -102,7 +103,8 @@ class VQBeTPolicy(PreTrainedPolicy):
     def select_action_normalized(self, batch: dict[str, Tensor]) -> Tensor:
         batch = self._stack_cameras({k: v for k, v in batch.items() if k != ACTION})
         self._queues = populate_queues(self._queues, batch)
-        if not self.vqbet.action_head.vqvae_model.discretized.item():
+        if not self.vqbet.action_head.vqvae_model.discretized.item() and not self._warned_not_discretized:
+            self._warned_not_discretized = True  # once per episode
             logger.warning(
                 "VQ-BeT is acting before its VQ-VAE was trained (buffer `discretized` is False): the action "
                 "codes are meaningless until n_vqvae_training_steps phase-1 steps have run."
