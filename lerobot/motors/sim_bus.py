@@ -294,6 +294,13 @@ class SimulatedServoBus:
         with self._lock:
             self._faults.clear()
 
+    def plug(self, motors: list[SimMotor]) -> list[SimMotor]:
+        """Replace the motors on the bus (e.g. connect one motor at a time); returns the unplugged ones."""
+        with self._lock:
+            old = list(self.motors.values())
+            self.motors = {m.id: m for m in motors}
+        return old
+
     def motor(self, motor_id: int) -> SimMotor:
         return self.motors[motor_id]
 

@@ -87,3 +87,80 @@ def track_connected(device: Any) -> None:
 
 def untrack(device: Any) -> None:
     _connected.discard(device)
+
+
+class LoopTimer:
+    """Paces a control loop at `fps` and measures it: tick work time p50/p99 and the share of late ticks.
+
+    Usage: `timer.start_tick()`, do the work, `timer.end_tick()` (sleeps until the next tick). A tick is
+    late when its work overran the period; `warn_if_slow()` logs when the loop cannot hold its rate.
+    """
+
+    def __init__(self, fps: float | None):
+        if fps is not None and fps <= 0:
+            raise ValueError(f"fps must be positive (or None for as fast as possible), got {fps}.")
+        self.fps = fps
+        self.period = 1.0 / fps if fps else 0.0
+        self.work_s: list[float] = []
+        self.late = 0
+        self._t0 = 0.0
+        self._next: float | None = None
+        self._start: float | None = None
+
+    def start_tick(self) -> None:
+        import time
+
+        self._t0 = time.perf_counter()
+        if self._next is None:
+            self._next = self._start = self._t0
+
+    def end_tick(self) -> None:
+        import time
+
+        now = time.perf_counter()
+        self.work_s.append(now - self._t0)
+        if not self.period:
+            return
+        self._next += self.period
+        delay = self._next - now
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            self.late += 1
+            self._next = now  # do not try to catch up with a burst of ticks
+
+    @property
+    def elapsed_s(self) -> float:
+        import time
+
+        return 0.0 if self._start is None else time.perf_counter() - self._start
+
+    def stats(self) -> dict[str, float]:
+        import statistics
+
+        n = len(self.work_s)
+        if n == 0:
+            return {"ticks": 0}
+        ordered = sorted(self.work_s)
+        return {
+            "ticks": n,
+            "work_p50_ms": 1000 * statistics.median(ordered),
+            "work_p99_ms": 1000 * ordered[min(n - 1, int(0.99 * n))],
+            "late_share": self.late / n,
+            "achieved_fps": n / self.elapsed_s if self.elapsed_s > 0 else float("inf"),
+        }
+
+    def warn_if_slow(self, threshold: float = 0.1) -> bool:
+        s = self.stats()
+        if self.fps and s["ticks"] and s["late_share"] > threshold:
+            logger.warning(
+                "The control loop cannot hold %s fps: %.0f%% of the ticks were late (work p99 %.1f ms for a "
+                "%.1f ms period; achieved %.1f fps). Lower --fps, the camera resolution or the number of cameras.",
+                self.fps,
+                100 * s["late_share"],
+                s["work_p99_ms"],
+                1000 * self.period,
+                s["achieved_fps"],
+            )
+            return True
+        return False
