@@ -2,6 +2,7 @@
 
 from lerobot.teleoperators.aloha_leader import AlohaLeader, AlohaLeaderConfig
 from lerobot.teleoperators.config import TeleoperatorConfig
+from lerobot.teleoperators.keyboard import KeyboardTeleop, KeyboardTeleopConfig
 from lerobot.teleoperators.koch_leader import KochLeader, KochLeaderConfig
 from lerobot.teleoperators.so100_leader import SO100Leader, SO100LeaderConfig
 from lerobot.teleoperators.teleoperator import Teleoperator
@@ -9,6 +10,8 @@ from lerobot.teleoperators.utils import make_teleoperator_from_config
 from lerobot.teleoperators.widowx import WidowX, WidowXConfig
 
 __all__ = [
+    "KeyboardTeleop",
+    "KeyboardTeleopConfig",
     "AlohaLeader",
     "AlohaLeaderConfig",
     "WidowX",
