@@ -161,7 +161,7 @@ class LeRobotDatasetMetadata:
 
     @property
     def features(self) -> dict[str, dict]:
-        return self.info["features"]
+        return self.info.get("features", {})  # empty only while unloaded (see _new_unloaded)
 
     @property
     def robot_type(self) -> str | None:
@@ -406,11 +406,16 @@ class LeRobotDataset(torch.utils.data.Dataset):
                 raise ValueError(f"episodes has duplicates: {episodes}.")
         self.episodes = episodes
         self.delta_timestamps = delta_timestamps
-        self.delta_indices = (
-            None
-            if delta_timestamps is None
-            else check_delta_timestamps(delta_timestamps, meta.fps, self.tolerance_s, meta.features)
-        )
+        self._check_delta()
+
+    def _check_delta(self) -> None:
+        """delta_timestamps -> delta_indices (needs the metadata; deferred while it is not loaded yet)."""
+        meta = self.meta
+        self.delta_indices = None
+        if self.delta_timestamps is not None and meta.info:
+            self.delta_indices = check_delta_timestamps(
+                self.delta_timestamps, meta.fps, self.tolerance_s, meta.features
+            )
 
     def _selected_episode_indices(self) -> list[int]:
         available = self.meta.episode_indices
@@ -448,6 +453,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
     def _reload(self) -> None:
         """Re-read metadata and frames from disk (e.g. after the writer saved new episodes)."""
         self.meta._reload()
+        self._check_delta()
         self._load_frames()
 
     # -- loading -----------------------------------------------------------------------------------------
@@ -510,7 +516,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
         offsets = {k: np.asarray(v, dtype=np.int64) for k, v in (self.delta_indices or {}).items()}
         shared: dict[tuple, np.ndarray] = {}  # same offsets -> same array, so windows are computed once
         self._plan = []
-        for key, ft in self.meta.features.items():
+        for key, ft in self.meta.info.get("features", {}).items():
             col = self._cols.get(key)
             if ft["dtype"] in ("video", "image"):
                 kind = ft["dtype"]
