@@ -5,7 +5,7 @@
 - `make_policy_config(policy_type, **kwargs)`: the registered config class instantiated with kwargs.
 - `make_policy(cfg, ds_meta=None, env_cfg=None)`: fills `cfg.input_features` / `cfg.output_features`
   (unless already set) from `dataset_to_policy_features(ds_meta.features)` or from the env config's
-  `features` (dict[str, PolicyFeature], env keys) renamed through its `features_map` (env key -> policy
+  `features` (dict[str, PolicyFeature], env keys, cameras channel-last (H, W, C)) renamed through its `features_map` (env key -> policy
   key); takes the normalization stats from `ds_meta.stats`; loads the weights when
   `cfg.pretrained_path` is set; returns the policy on `cfg.device`.
 """
@@ -58,8 +58,7 @@ def env_to_policy_features(env_cfg: Any) -> dict[str, PolicyFeature]:
         if ft.type is FeatureType.VISUAL:
             if len(shape) != 3:
                 raise ValueError(f"Env camera feature '{key}' must be 3-D, got shape {list(shape)}.")
-            if shape[2] in (1, 3) and shape[0] not in (1, 3):  # (H, W, C) -> (C, H, W)
-                shape = (shape[2], shape[0], shape[1])
+            shape = (shape[2], shape[0], shape[1])  # env cameras are channel-last (H, W, C) -> (C, H, W)
         if key not in features_map:
             raise KeyError(f"Env feature '{key}' has no entry in features_map {sorted(features_map)}.")
         out[features_map[key]] = PolicyFeature(type=ft.type, shape=shape)

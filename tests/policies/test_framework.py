@@ -298,9 +298,11 @@ def test_make_policy_from_env_features_and_requires_a_source():
         features={
             "agent_pos": PolicyFeature(FeatureType.STATE, (2,)),
             "environment_state": PolicyFeature(FeatureType.ENV, (16,)),
+            "pixels": PolicyFeature(FeatureType.VISUAL, (48, 64, 3)),  # gym side: channel-last
             "action": PolicyFeature(FeatureType.ACTION, (2,)),
         },
         features_map={
+            "pixels": "observation.image",
             "agent_pos": "observation.state",
             "environment_state": "observation.environment_state",
             "action": "action",
@@ -309,6 +311,7 @@ def test_make_policy_from_env_features_and_requires_a_source():
     cfg = make_policy_config(
         "act",
         device="cpu",
+        pretrained_backbone_weights=None,
         dim_model=16,
         n_heads=2,
         dim_feedforward=16,
@@ -319,11 +322,17 @@ def test_make_policy_from_env_features_and_requires_a_source():
         n_action_steps=4,
     )
     policy = make_policy(cfg, env_cfg=env_cfg)
-    assert list(policy.config.input_features) == ["observation.state", "observation.environment_state"]
+    inputs = policy.config.input_features
+    assert list(inputs) == ["observation.state", "observation.environment_state", "observation.image"]
+    assert inputs["observation.image"] == PolicyFeature(FeatureType.VISUAL, (3, 48, 64))
     assert list(policy.config.output_features) == ["action"]
     with pytest.raises(ValueError, match="No mean/std statistics"):
         policy.select_action(
-            {"observation.state": torch.zeros(1, 2), "observation.environment_state": torch.zeros(1, 16)}
+            {
+                "observation.state": torch.zeros(1, 2),
+                "observation.environment_state": torch.zeros(1, 16),
+                "observation.image": torch.zeros(1, 3, 48, 64),
+            }
         )
     with pytest.raises(ValueError, match="ds_meta"):
         make_policy(cfg)
