@@ -90,7 +90,10 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     try:
         return pq.read_table(path, columns=columns)
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as e:
-        raise DatasetFormatError(f"{path}: cannot read parquet file ({type(e).__name__}: {e}).") from e
+        raise DatasetFormatError(
+            f"{path}: cannot read parquet file ({type(e).__name__}: {e}). The file is corrupt or truncated; "
+            "if the dataset is being recorded, its writer must call finalize() before it can be read."
+        ) from e
     except KeyError as e:
         raise DatasetFormatError(f"{path}: missing column {e} (wanted {columns}).") from e
 
