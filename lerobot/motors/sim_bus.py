@@ -43,6 +43,7 @@ ROBOT_PRESETS: dict[str, list[tuple[int, str]]] = {
     "so100_leader": [(i, "sts3215") for i in range(1, 7)],
     "koch_follower": [(1, "xl430-w250"), (2, "xl430-w250")] + [(i, "xl330-m288") for i in range(3, 7)],
     "koch_leader": [(i, "xl330-m077") for i in range(1, 7)],
+    "lekiwi": [(i, "sts3215") for i in range(1, 10)],
     "viperx": [(i, "xm540-w270") for i in range(1, 8)] + [(8, "xm430-w350"), (9, "xm430-w350")],
     "widowx": [(i, "xm430-w350") for i in range(1, 8)] + [(8, "xl430-w250"), (9, "xc430-w150")],
 }
