@@ -42,8 +42,8 @@ class EvalConfig:
 class EvalPipelineConfig:
     """Evaluate a policy (or random actions when no policy is given) in a simulation environment."""
 
-    # The simulation environment: --env.type=pusht|aloha|xarm plus --env.<field> overrides.
-    env: EnvConfig
+    # The simulation environment (required): --env.type=pusht|aloha|xarm plus --env.<field> overrides.
+    env: EnvConfig | None = None
     # Rollout settings (--eval.n_episodes, --eval.batch_size, --eval.use_async_envs).
     eval: EvalConfig = field(default_factory=EvalConfig)
     # The policy: --policy.path=<local pretrained_model dir | Hub repo id> (plus --policy.device,

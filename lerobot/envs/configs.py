@@ -89,11 +89,15 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
 class AlohaEnv(EnvConfig):
     """Bimanual ALOHA in MuJoCo (gym-aloha): insertion or cube transfer, 14-D joint actions."""
 
+    # Gym task: "AlohaInsertion-v0" or "AlohaTransferCube-v0".
     task: str = "AlohaInsertion-v0"
+    # Control rate (frames per second) of the datasets and policies of this env.
     fps: int = 50
+    # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 400
     # "pixels_agent_pos": top camera (480x640) + 14 joint positions.
     obs_type: str = "pixels_agent_pos"
+    # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(14,))}
@@ -129,15 +133,20 @@ class AlohaEnv(EnvConfig):
 class PushtEnv(EnvConfig):
     """2-D PushT (gym-pusht, pymunk): push a T-shaped block onto a target; 2-D target-position actions."""
 
+    # Gym task (only "PushT-v0").
     task: str = "PushT-v0"
+    # Control rate (frames per second) of the datasets and policies of this env.
     fps: int = 10
+    # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 300
     # "pixels_agent_pos" (96x96 camera + agent xy) or "environment_state_agent_pos" (16 keypoints + xy).
     obs_type: str = "pixels_agent_pos"
+    # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
     # Size of the frames of `env.render()` (rollout videos), not of the observation.
     visualization_width: int = 384
     visualization_height: int = 384
+    # Gym-side features (set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {
             ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,)),
@@ -182,13 +191,19 @@ class PushtEnv(EnvConfig):
 class XarmEnv(EnvConfig):
     """xArm lift in MuJoCo (a port of gym-xarm, see `lerobot/envs/xarm/`); 4-D end-effector actions."""
 
+    # Gym task (only "XarmLift-v0").
     task: str = "XarmLift-v0"
+    # Control rate (frames per second) of the datasets and policies of this env.
     fps: int = 15
+    # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 200
+    # "pixels_agent_pos": 84x84 camera + end-effector xyz and gripper angle.
     obs_type: str = "pixels_agent_pos"
+    # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
     visualization_width: int = 384
     visualization_height: int = 384
+    # Gym-side features (set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {
             ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,)),

@@ -347,12 +347,22 @@ def eval_main(cfg: EvalPipelineConfig, progress: bool = True) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Console entry point (`lerobot-eval`): parse the flags into EvalPipelineConfig and run it."""
-    from lerobot.configs import parser
+    from lerobot.configs.parser import parse
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    cfg = parser.parse_config(EvalPipelineConfig, argv)
+    cfg = parse(EvalPipelineConfig, argv)
     return eval_main(cfg)
 
 
+def cli() -> None:
+    """`main()` with bad flags or inputs reported as one `error:` line (exit status 2) instead of a traceback."""
+    try:
+        main()
+    except (ValueError, TypeError, KeyError, FileNotFoundError, ModuleNotFoundError) as e:
+        message = " ".join(str(e).strip().strip('"').split())  # draccus nests messages over several lines
+        print(f"lerobot-eval: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    main()
+    cli()
