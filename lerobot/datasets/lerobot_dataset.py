@@ -401,7 +401,11 @@ class LeRobotDataset(torch.utils.data.Dataset):
         self.download_videos = download_videos
         self.return_uint8 = return_uint8
         if episodes is not None:
+            if isinstance(episodes, (int, str)) or not hasattr(episodes, "__iter__"):
+                raise TypeError(f"episodes must be a list of episode indices or None, got {episodes!r}.")
             episodes = [int(e) for e in episodes]
+            if not episodes:
+                raise ValueError("episodes=[] selects no frames; pass None to load every episode.")
             if len(set(episodes)) != len(episodes):
                 raise ValueError(f"episodes has duplicates: {episodes}.")
         self.episodes = episodes

@@ -254,6 +254,19 @@ def test_unknown_episode(reference_fixtures):
         _load(reference_fixtures / "datasets" / "pusht_v21", episodes=[1, 7])
 
 
+@pytest.mark.parametrize(
+    ("episodes", "error", "match"),
+    [
+        ([], ValueError, r"episodes=\[\] selects no frames"),
+        ([1, 1], ValueError, "episodes has duplicates"),
+        (3, TypeError, "episodes must be a list"),
+    ],
+)
+def test_bad_episodes_argument(reference_fixtures, episodes, error, match):
+    with pytest.raises(error, match=match):
+        _load(reference_fixtures / "datasets" / "pusht_v30", episodes=episodes)
+
+
 @pytest.mark.parametrize("version", ["v1.6", "v1.0"])
 def test_v1_dataset_is_refused(dataset_copy, version):
     root = dataset_copy("pusht_v21")
