@@ -338,6 +338,7 @@ def test_delta_indices():
         ({"dropout": 1.0}, "dropout"),
         ({"crop_shape": (40, 40)}, "does not fit"),
         ({"gpt_block_size": 4}, "gpt_block_size"),
+        ({"n_vqvae_training_steps": -1}, "n_vqvae_training_steps"),
     ],
 )
 def test_config_errors(overrides, match):

@@ -110,6 +110,10 @@ class VQBeTConfig(PreTrainedConfig):
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.n_vqvae_training_steps < 0:
+            raise ValueError(
+                f"n_vqvae_training_steps must be >= 0 (phase-1 VQ-VAE steps), got {self.n_vqvae_training_steps}."
+            )
         if self.gpt_hidden_dim % self.gpt_n_head != 0:
             raise ValueError(
                 f"gpt_hidden_dim ({self.gpt_hidden_dim}) must be divisible by gpt_n_head ({self.gpt_n_head}): "
