@@ -330,3 +330,39 @@ def split_legacy_normalization(
             )
         stats.setdefault(key, {})[stat] = t
     return weights, stats
+
+
+def legacy_normalization_state(
+    input_features: Mapping[str, PolicyFeature],
+    output_features: Mapping[str, PolicyFeature],
+    norm_map: Mapping[str, NormalizationMode],
+    stats: Stats,
+) -> dict[str, Tensor]:
+    """The 0.3.2 in-model buffers for `stats`: `normalize_inputs.buffer_<key>.<stat>` for the inputs,
+    `normalize_targets.*` and `unnormalize_outputs.*` for the outputs (features in IDENTITY mode have none)."""
+    modes = {str(getattr(k, "value", k)): NormalizationMode(v) for k, v in norm_map.items()}
+    names = {NormalizationMode.MEAN_STD: ("mean", "std"), NormalizationMode.MIN_MAX: ("min", "max")}
+    out: dict[str, Tensor] = {}
+    for modules, features in (
+        (("normalize_inputs",), input_features),
+        (("normalize_targets", "unnormalize_outputs"), output_features),
+    ):
+        for key, ft in features.items():
+            mode = modes.get(FeatureType(ft.type).value, NormalizationMode.IDENTITY)
+            if mode is NormalizationMode.IDENTITY:
+                continue
+            if mode not in names:
+                raise ValueError(
+                    f"Feature '{key}' uses {mode.value}, which the 0.3 layout cannot store (MEAN_STD or MIN_MAX only)."
+                )
+            for stat in names[mode]:
+                if stat not in stats.get(key, {}):
+                    raise ValueError(
+                        f"No '{stat}' statistics for feature '{key}': cannot write the 0.3 layout."
+                    )
+                value = stats[key][stat].to(torch.float32)
+                if FeatureType(ft.type) is FeatureType.VISUAL:
+                    value = value.reshape(ft.shape[0], 1, 1)
+                for module in modules:
+                    out[f"{module}.buffer_{key.replace('.', '_')}.{stat}"] = value.contiguous().clone()
+    return out

@@ -28,6 +28,7 @@ layout and the 0.3.2 one (normalization buffers inside model.safetensors) and lo
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -42,6 +43,7 @@ from lerobot.configs.policies import PreTrainedConfig
 from lerobot.policies.normalize import (
     Normalizer,
     Stats,
+    legacy_normalization_state,
     load_processor_stats,
     save_processor_files,
     split_legacy_normalization,
@@ -59,6 +61,10 @@ from lerobot.utils.constants import (
 logger = logging.getLogger(__name__)
 
 P = TypeVar("P", bound="PreTrainedPolicy")
+
+
+# Base-config fields that lerobot 0.3.x's draccus rejects as unknown keys.
+LEGACY_UNKNOWN_CONFIG_KEYS = ("use_peft", "pretrained_path")
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -178,12 +184,37 @@ class PreTrainedPolicy(nn.Module):
         return [p for p in self.parameters() if p.requires_grad]
 
     # ----- saving -----------------------------------------------------------------------------------------
-    def save_pretrained(self, save_directory: str | os.PathLike) -> Path:
-        """Write config.json, model.safetensors and the 0.4.4 processor files into `save_directory`."""
+    def save_pretrained(self, save_directory: str | os.PathLike, layout: str = "0.4") -> Path:
+        """Write the checkpoint into `save_directory`.
+
+        `layout="0.4"` (default, lerobot 0.4.x): config.json, model.safetensors and the processor files.
+        `layout="0.3"` (what lerobot 0.3.x reads): config.json without the fields 0.3 does not know
+        (`use_peft`, `pretrained_path`) and model.safetensors with the normalization buffers
+        `normalize_inputs.*`, `normalize_targets.*`, `unnormalize_outputs.*`; no processor files.
+        """
+        if layout not in ("0.4", "0.3"):
+            raise ValueError(
+                f"layout must be '0.4' (processor files) or '0.3' (in-model buffers), got {layout!r}."
+            )
         save_directory = Path(save_directory)
         save_directory.mkdir(parents=True, exist_ok=True)
-        self.config.save_pretrained(save_directory)
         state = {k: v.detach().to("cpu").contiguous().clone() for k, v in self.state_dict().items()}
+        if layout == "0.3":
+            config = self.config.to_dict()
+            for key in LEGACY_UNKNOWN_CONFIG_KEYS:
+                config.pop(key, None)
+            (save_directory / CONFIG_NAME).write_text(json.dumps(config, indent=4) + "\n")
+            state.update(
+                legacy_normalization_state(
+                    self.config.input_features,
+                    self.config.output_features,
+                    self.config.normalization_mapping,
+                    self.stats,
+                )
+            )
+            save_file(state, str(save_directory / SAFETENSORS_SINGLE_FILE))
+            return save_directory
+        self.config.save_pretrained(save_directory)
         save_file(state, str(save_directory / SAFETENSORS_SINGLE_FILE))
         save_processor_files(
             save_directory,
@@ -268,7 +299,5 @@ class PreTrainedPolicy(nn.Module):
 
 
 def _state_files_named_in(pipeline_json: Path) -> list[str]:
-    import json
-
     data = json.loads(Path(pipeline_json).read_text())
     return [s["state_file"] for s in data.get("steps", []) if isinstance(s, dict) and "state_file" in s]

@@ -350,3 +350,57 @@ def test_optimizer_preset_groups_the_backbone():
     assert {id(p) for p in groups[1]["params"]} == backbone
     assert cfg.get_scheduler_preset() is None
     assert cfg.action_delta_indices == list(range(100)) and cfg.observation_delta_indices is None
+
+
+def test_old_layout_written_like_the_reference(reference_fixtures, tmp_path):
+    src = reference_fixtures / "policies" / "act_v032" / "pretrained_model"
+    policy = ACTPolicy.from_pretrained(src)
+    policy.save_pretrained(tmp_path, layout="0.3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.safetensors"]
+    assert json.loads((tmp_path / "config.json").read_text()) == json.loads((src / "config.json").read_text())
+    ours, theirs = load_file(tmp_path / "model.safetensors"), load_file(src / "model.safetensors")
+    assert set(ours) == set(theirs)
+    for key, value in theirs.items():
+        assert torch.equal(ours[key], value), key
+    with pytest.raises(ValueError, match="layout must be"):
+        policy.save_pretrained(tmp_path / "x", layout="0.2")
+
+
+def test_new_checkpoint_saved_in_old_layout_round_trips(reference_fixtures, tmp_path):
+    root = reference_fixtures / "policies" / "act"
+    exp = load_file(root / "expected.safetensors")
+    policy = ACTPolicy.from_pretrained(root / "pretrained_model")
+    policy.save_pretrained(tmp_path, layout="0.3")
+    old = ACTPolicy.from_pretrained(tmp_path)
+    obs = {k: exp[f"obs/step0/{k}"] for k in ("observation.image", "observation.state")}
+    # 0.3 formulas add eps to std: ~1e-8 relative to the 0.4 ones.
+    torch.testing.assert_close(
+        old.predict_action_chunk(obs), exp["predict_action_chunk/action"], rtol=0, atol=1e-2
+    )
+    sd = load_file(tmp_path / "model.safetensors")
+    assert sd["normalize_inputs.buffer_observation_image.mean"].shape == (3, 1, 1)
+
+
+def test_default_old_layout_keys_match_reference(reference_fixtures):
+    from lerobot.policies.normalize import legacy_normalization_state
+
+    ref = json.loads((reference_fixtures / "state_dict_keys" / "act_v0.3.2.json").read_text())
+    inputs = {
+        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["input_features"].items()
+    }
+    outputs = {
+        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["output_features"].items()
+    }
+    cfg = ACTConfig(input_features=inputs, output_features=outputs, device="cpu", **ref["config_overrides"])
+    with torch.device("meta"):
+        policy = ACTPolicy(cfg)
+    stats = {
+        k: {
+            s: torch.zeros(ft.shape[0], 1, 1) if ft.type is FeatureType.VISUAL else torch.zeros(ft.shape)
+            for s in ("mean", "std")
+        }
+        for k, ft in {**inputs, **outputs}.items()
+    }
+    buffers = legacy_normalization_state(inputs, outputs, cfg.normalization_mapping, stats)
+    ours = {k: list(v.shape) for k, v in {**policy.state_dict(), **buffers}.items()}
+    assert ours == {e["key"]: e["shape"] for e in ref["keys"]}
