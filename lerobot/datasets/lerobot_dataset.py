@@ -30,7 +30,13 @@ from lerobot.datasets.backward_compat import (
 )
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
-from lerobot.datasets.formats.common import DatasetFormatError, LoadedMeta, load_json_dict, validate_info
+from lerobot.datasets.formats.common import (
+    BlobColumn,
+    DatasetFormatError,
+    LoadedMeta,
+    load_json_dict,
+    validate_info,
+)
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import check_delta_timestamps, format_ranges
 from lerobot.utils.constants import hf_lerobot_home
@@ -481,7 +487,13 @@ class LeRobotDataset(torch.utils.data.Dataset):
 
     def _shape_column(self, key: str, arr: np.ndarray, n: int) -> np.ndarray:
         ft = self.meta.features[key]
-        if ft["dtype"] in ("image", "string") or arr.dtype == object:
+        if ft["dtype"] == "image":
+            if not isinstance(arr, BlobColumn):
+                raise DatasetFormatError(
+                    f"{self.root}: image column '{key}' must be a struct {{bytes, path}} of PNG bytes."
+                )
+            return arr
+        if ft["dtype"] == "string" or arr.dtype == object:
             return arr
         shape = tuple(ft["shape"])
         target = (n,) if shape == (1,) else (n, *shape)
@@ -588,7 +600,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
         return aggregate_stats([per_episode[e] for e in self._sel_episodes if e in per_episode])
 
     def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
-        blobs = [self._cols[key][rows]] if np.ndim(rows) == 0 else list(self._cols[key][rows])
+        blobs = self._cols[key].values(rows)
         frames = []
         for blob in blobs:
             with Image.open(io.BytesIO(blob)) as img:

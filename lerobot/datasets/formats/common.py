@@ -128,11 +128,75 @@ def resolve_inside(root: Path, rel: str | Path, what: str) -> Path:
     return root / rel
 
 
-def column_to_numpy(table: pa.Table, name: str, source: Path) -> np.ndarray:
+class BlobColumn:
+    """Variable-length binary values (e.g. PNG frames) held in two flat numpy arrays.
+
+    Unlike an object array of `bytes`, reading a value touches no per-value Python object, so forked
+    DataLoader workers do not duplicate the parent's memory page by page through reference counts.
+    """
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
+        self.data = data  # (total_bytes,) uint8
+        self.offsets = offsets  # (n + 1,) int64, value i = data[offsets[i]:offsets[i + 1]]
+
+    @classmethod
+    def from_arrow(cls, arr: pa.Array, where: str) -> "BlobColumn":
+        if arr.null_count:
+            raise DatasetFormatError(f"{where} has null image bytes.")
+        if not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
+            raise DatasetFormatError(f"{where}: image 'bytes' must be binary, got {arr.type}.")
+        if len(arr) == 0:
+            return cls(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        offset_type = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+        _, offsets_buf, data_buf = arr.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+        offsets = offsets.astype(np.int64)
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        start, end = int(offsets[0]), int(offsets[-1])
+        return cls(data[start:end].copy(), offsets - start)
+
+    @classmethod
+    def concat(cls, parts: list["BlobColumn"]) -> "BlobColumn":
+        sizes = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
+        offsets = [parts[0].offsets[:1]] + [
+            p.offsets[1:] + base for p, base in zip(parts, sizes, strict=True)
+        ]
+        return cls(np.concatenate([p.data for p in parts]), np.concatenate(offsets))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
+
+    def values(self, rows) -> list[bytes]:
+        return [self[int(i)] for i in np.atleast_1d(rows)]
+
+    def take(self, rows: np.ndarray) -> "BlobColumn":
+        values = self.values(rows)
+        lengths = np.array([len(v) for v in values], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return BlobColumn(np.frombuffer(b"".join(values), dtype=np.uint8).copy(), offsets)
+
+
+def concat_columns(parts: list) -> "np.ndarray | BlobColumn":
+    """Concatenate per-file columns (numpy arrays or BlobColumns)."""
+    if not parts:
+        return np.empty((0,))
+    if isinstance(parts[0], BlobColumn):
+        return BlobColumn.concat(parts)
+    return np.concatenate(parts)
+
+
+def take_rows(column: "np.ndarray | BlobColumn", rows: np.ndarray) -> "np.ndarray | BlobColumn":
+    return column.take(rows) if isinstance(column, BlobColumn) else column[rows]
+
+
+def column_to_numpy(table: pa.Table, name: str, source: Path) -> "np.ndarray | BlobColumn":
     """One parquet column -> a numpy array of shape (rows, *feature_shape).
 
-    Scalars -> (rows,); fixed-size lists and nested lists -> (rows, N, ...). Image structs stay as an object
-    array of PNG bytes (decoded per item).
+    Scalars -> (rows,); fixed-size lists and nested lists -> (rows, N, ...). Image structs become a
+    BlobColumn of PNG bytes (decoded per item).
     """
     col = table.column(name).combine_chunks()
     typ = col.type
@@ -141,7 +205,7 @@ def column_to_numpy(table: pa.Table, name: str, source: Path) -> np.ndarray:
             raise DatasetFormatError(
                 f"{source}: column '{name}' is a struct without 'bytes' (expected an image)."
             )
-        return np.asarray(col.field("bytes").to_pylist(), dtype=object)
+        return BlobColumn.from_arrow(col.field("bytes"), f"{source}: column '{name}'")
     if pa.types.is_fixed_size_list(typ) or pa.types.is_list(typ) or pa.types.is_large_list(typ):
         dims = []
         arr = col

@@ -15,6 +15,7 @@ from lerobot.datasets.formats.common import (
     LoadedMeta,
     check_relative_template,
     column_to_numpy,
+    concat_columns,
     load_json_dict,
     load_jsonlines,
     read_parquet,
@@ -132,4 +133,4 @@ def load_frames(
             )
         for c in columns:
             parts[c].append(column_to_numpy(table, c, path))
-    return {c: np.concatenate(v) if v else np.empty((0,)) for c, v in parts.items()}
+    return {c: concat_columns(v) for c, v in parts.items()}

@@ -15,8 +15,10 @@ from lerobot.datasets.formats.common import (
     LoadedMeta,
     check_relative_template,
     column_to_numpy,
+    concat_columns,
     load_json_dict,
     read_parquet,
+    take_rows,
 )
 
 TASKS_PATH = "meta/tasks.parquet"
@@ -166,10 +168,10 @@ def load_frames(
         index_parts.append(column_to_numpy(sub, "index", path))
         for c in columns:
             parts[c].append(column_to_numpy(sub, c, path))
-    out = {c: np.concatenate(v) if v else np.empty((0,)) for c, v in parts.items()}
+    out = {c: concat_columns(v) for c, v in parts.items()}
     if index_parts:
         index = np.concatenate(index_parts)
         if np.any(np.diff(index) < 0):
             order = np.argsort(index, kind="stable")
-            out = {c: v[order] for c, v in out.items()}
+            out = {c: take_rows(v, order) for c, v in out.items()}
     return out
