@@ -99,3 +99,23 @@ def test_console_script_entry_point(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     info = json.loads((tmp_path / "o" / "eval_info.json").read_text())
     assert info["overall"]["n_episodes"] == 1 and len(info["overall"]["video_paths"]) == 1
+
+
+def test_cli_policy_path_as_hub_id(reference_fixtures, tmp_path, monkeypatch):
+    """`--policy.path=<hub id>` through the real huggingface_hub client against a local Hub server."""
+    from tests.utils.hub_server import HubRepo, HubServer
+
+    policy = reference_fixtures / "policies" / "act" / "pretrained_model"  # image + state inputs
+    with HubServer({"user/act_pusht": HubRepo(policy, repo_type="model")}) as server:
+        server.use(monkeypatch)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+        res = _run(
+            ["--policy.path=user/act_pusht", "--env.type=pusht", "--env.episode_length=3",
+             "--eval.n_episodes=1", "--eval.batch_size=1", "--policy.device=cpu",
+             f"--output_dir={tmp_path / 'out'}", "--max_episodes_rendered=0"],
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr[-3000:]
+        assert "model.safetensors" in server.downloaded("user/act_pusht")
+    info = json.loads((tmp_path / "out" / "eval_info.json").read_text())
+    assert info["overall"]["n_episodes"] == 1
