@@ -304,3 +304,57 @@ def probe_video_info(video_path: Path | str) -> dict:
             "video.channels": channels,
             "has_audio": len(container.streams.audio) > 0,
         }
+
+
+class StreamingVideoEncoder:
+    """Encodes frames while they are recorded, on its own thread (newest main's "streaming encoding").
+
+    `put(frame)` only queues the uint8 HWC array; `finish()` flushes the encoder and returns the mp4 path;
+    `abort()` drops the file. Errors raised by the encoder thread are re-raised by `put`/`finish`."""
+
+    def __init__(
+        self, path: Path | str, fps: int, config: VideoEncodingConfig | None = None, niceness: int = 0
+    ):
+        import queue
+
+        self.path = Path(path)
+        self.fps = fps
+        self.config = config or VideoEncodingConfig()
+        self.niceness = niceness
+        self.error: BaseException | None = None
+        self.num_frames = 0
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"encoder-{self.path.stem}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        if self.niceness > 0:
+            lower_thread_priority(self.niceness)
+        try:
+            encode_video_arrays(self._frames(), self.path, self.fps, self.config)
+        except Exception as e:  # handed to the recording thread: put() and finish() re-raise it
+            self.error = e
+            while self._queue.get() is not None:  # drain so put() never blocks on a dead encoder
+                pass
+
+    def _frames(self):
+        while (frame := self._queue.get()) is not None:
+            yield frame
+
+    def put(self, frame: np.ndarray) -> None:
+        if self.error is not None:
+            raise RuntimeError(f"Video encoder for {self.path} failed: {self.error}") from self.error
+        self._queue.put(frame)
+        self.num_frames += 1
+
+    def finish(self) -> Path:
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"Video encoder for {self.path} failed: {self.error}") from self.error
+        return self.path
+
+    def abort(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self.path.unlink(missing_ok=True)

@@ -37,8 +37,8 @@ starts new data and episodes files and appends videos to the last mp4 of each ca
 Background saving: `save_episode(wait=False)` returns a future and lets the caller record the next
 episode while this one is encoded and committed by one worker thread (episodes are committed in order).
 The episode is durable once the future is done (`save_episode()` with the default `wait=True` blocks
-until then). Video encoding runs on that worker thread at a lowered priority (nice 10), so the SVT-AV1
-/ x264 threads it starts never preempt the recording loop.
+until then). Video encoding runs on that worker thread; with `encoder_niceness > 0` the thread (and the
+SVT-AV1 / x264 threads it starts) runs at a lowered priority, so it never preempts the recording loop.
 """
 
 from __future__ import annotations
@@ -58,12 +58,14 @@ import pyarrow.parquet as pq
 
 from lerobot.datasets.compute_stats import (
     aggregate_stats,
+    auto_downsample,
     cast_stats_to_numpy,
     compute_episode_stats,
     serialize_stats,
 )
 from lerobot.datasets.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
 from lerobot.datasets.video_encoding import (
+    StreamingVideoEncoder,
     VideoEncodingConfig,
     can_concatenate,
     concatenate_videos,
@@ -153,6 +155,7 @@ class _Episode:
     tasks: list[str]  # distinct tasks of the episode, first appearance order
     all_tasks: list[str]  # every task of the dataset known at save time (task_index order)
     image_futures: list[Future]
+    stream_encoders: dict[str, StreamingVideoEncoder]
 
 
 class DatasetWriter:
@@ -168,8 +171,13 @@ class DatasetWriter:
         image_writer_threads: int = 0,
         video_config: VideoEncodingConfig | None = None,
         allow_nan: bool = False,
+        encoder_niceness: int = 0,
+        streaming_encoding: bool = False,
     ):
         self.root = Path(root)
+        self.encoder_niceness = encoder_niceness
+        self.streaming_encoding = streaming_encoding
+        self._stream_encoders: dict[str, StreamingVideoEncoder] = {}
         self.info = info
         self.features: dict[str, dict] = info["features"]
         self.fps: int = info["fps"]
@@ -208,7 +216,15 @@ class DatasetWriter:
         image_writer_threads: int = 0,
         video_config: VideoEncodingConfig | None = None,
         allow_nan: bool = False,
+        encoder_niceness: int = 0,
+        streaming_encoding: bool = False,
     ) -> DatasetWriter:
+        """A new dataset at `root` (must not exist or be empty).
+
+        `encoder_niceness` > 0 lowers the priority of the background saver thread (and of the encoder
+        threads it starts), trading save latency for a steadier recording loop on a busy machine.
+        `streaming_encoding=True` encodes video frames while they are recorded (one encoder thread per
+        camera) instead of writing temporary PNGs and encoding them at save time."""
         root = Path(root)
         if root.exists() and any(root.iterdir()):
             raise FileExistsError(
@@ -245,7 +261,16 @@ class DatasetWriter:
         (root / "meta").mkdir(parents=True, exist_ok=True)
         write_json_file(info, root / INFO_PATH, fsync=True)
         return cls(
-            root, info, [], None, image_writer_processes, image_writer_threads, video_config, allow_nan
+            root,
+            info,
+            [],
+            None,
+            image_writer_processes,
+            image_writer_threads,
+            video_config,
+            allow_nan,
+            encoder_niceness,
+            streaming_encoding,
         )
 
     @classmethod
@@ -256,6 +281,8 @@ class DatasetWriter:
         image_writer_threads: int = 0,
         video_config: VideoEncodingConfig | None = None,
         allow_nan: bool = False,
+        encoder_niceness: int = 0,
+        streaming_encoding: bool = False,
     ) -> DatasetWriter:
         """Open an existing v3.0 dataset (after `recover`) to append episodes."""
         root = Path(root)
@@ -282,7 +309,16 @@ class DatasetWriter:
         if video_config is None:
             video_config = _video_config_from_info(info)
         writer = cls(
-            root, info, tasks, stats, image_writer_processes, image_writer_threads, video_config, allow_nan
+            root,
+            info,
+            tasks,
+            stats,
+            image_writer_processes,
+            image_writer_threads,
+            video_config,
+            allow_nan,
+            encoder_niceness,
+            streaming_encoding,
         )
         if info["total_episodes"] > 0:
             last = _last_episode_row(root)
@@ -328,12 +364,19 @@ class DatasetWriter:
         if self.episode_buffer is not None:
             for key in self.camera_keys:
                 shutil.rmtree(self._episode_images_dir(key, self._next_episode_index), ignore_errors=True)
+            for encoder in self._stream_encoders.values():
+                encoder.abort()
+            shutil.rmtree(self._recording_dir(self._next_episode_index), ignore_errors=True)
+        self._stream_encoders = {}
         self.episode_buffer = {"size": 0, "task": [], **{k: [] for k in self._user_keys()}}
 
     def _user_keys(self) -> list[str]:
         from lerobot.datasets.write_format import DEFAULT_FEATURES
 
         return [k for k in self.features if k not in DEFAULT_FEATURES]
+
+    def _recording_dir(self, episode_index: int) -> Path:
+        return self.root / STAGING_DIR / f"recording-{episode_index:06d}"
 
     def _episode_images_dir(self, key: str, episode_index: int) -> Path:
         return temp_image_path(self.root, key, episode_index, 0).parent
@@ -346,6 +389,19 @@ class DatasetWriter:
         frame_index = self.episode_buffer["size"]
         for key in self.camera_keys:
             image = image_to_hwc_uint8(clean[key], key)
+            if image is frame[key] or image.base is frame[key]:
+                image = image.copy()  # the caller may reuse its camera buffer for the next frame
+            if self.streaming_encoding and key in self.video_keys:
+                encoder = self._stream_encoders.get(key)
+                if encoder is None:
+                    path = self._recording_dir(self._next_episode_index) / f"{key}.mp4"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    encoder = StreamingVideoEncoder(path, self.fps, self.video_config, self.encoder_niceness)
+                    self._stream_encoders[key] = encoder
+                encoder.put(image)
+                # keep the strided thumbnail the stats use (compute_stats.auto_downsample), not the frame
+                clean[key] = np.moveaxis(auto_downsample(np.moveaxis(image, -1, 0)), 0, -1)
+                continue
             path = temp_image_path(self.root, key, self._next_episode_index, frame_index)
             if self.image_writer is None:
                 self.image_writer = AsyncImageWriter(*self._image_writer_args)
@@ -399,6 +455,7 @@ class DatasetWriter:
             tasks=episode_tasks,
             all_tasks=list(self._tasks),
             image_futures=futures,
+            stream_encoders=dict(self._stream_encoders),
         )
         self._next_episode_index += 1
         self._next_frame_index += length
@@ -406,7 +463,8 @@ class DatasetWriter:
         self.clear_episode_buffer()
         if self._saver is None:
             self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode-saver")
-            self._saver.submit(lower_thread_priority)
+            if self.encoder_niceness > 0:
+                self._saver.submit(lower_thread_priority, self.encoder_niceness)
         future = self._saver.submit(self._write_episode, episode)
         self._pending.append(future)
         if wait:
@@ -462,7 +520,7 @@ class DatasetWriter:
         # Stats (cameras from the sampled PNGs).
         stats_input = dict(ep.columns)
         stats_input.update(ep.camera_paths)
-        ep_stats = compute_episode_stats(stats_input, self.features, load_image=load_image_hwc)
+        ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
 
         # Data parquet.
         table = data_table(ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features)
@@ -486,8 +544,11 @@ class DatasetWriter:
         video_cols: dict[str, object] = {}
         new_video_cursors: dict[str, _Cursor] = {}
         for key in self.video_keys:
-            ep_mp4 = stage / f"{key}.episode.mp4"
-            encode_video_frames(ep.camera_paths[key][0].parent, ep_mp4, self.fps, self.video_config)
+            if key in ep.stream_encoders:
+                ep_mp4 = ep.stream_encoders[key].finish()
+            else:
+                ep_mp4 = stage / f"{key}.episode.mp4"
+                encode_video_frames(ep.camera_paths[key][0].parent, ep_mp4, self.fps, self.video_config)
             if "info" not in self.features[key]:
                 self.features[key]["info"] = probe_video_info(ep_mp4)
             ep_mb = ep_mp4.stat().st_size / 1e6
@@ -575,6 +636,15 @@ class DatasetWriter:
         self._episodes_rows = rows
         for key in self.camera_keys:
             shutil.rmtree(self._episode_images_dir(key, ep_index), ignore_errors=True)
+        if ep.stream_encoders:
+            shutil.rmtree(self._recording_dir(ep_index), ignore_errors=True)
+            with contextlib.suppress(OSError):
+                (self.root / STAGING_DIR).rmdir()
+
+
+def _load_camera_item(item) -> np.ndarray:
+    """A stats sample: an in-memory thumbnail (streaming encoding) or the path of a temporary PNG."""
+    return item if isinstance(item, np.ndarray) else load_image_hwc(item)
 
 
 def _commit(root: Path, stage: Path, moves: list[tuple[str, str]]) -> None:

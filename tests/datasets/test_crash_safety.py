@@ -33,8 +33,9 @@ def _writer_loop(root, write_fd, seed):
     """Child: create or resume the dataset, then save tiny episodes forever, reporting each one."""
     rng = np.random.default_rng(seed)
     config = VideoEncodingConfig(vcodec="h264", preset="ultrafast")
+    streaming = seed % 2 == 1  # odd trials encode while recording, even ones go through temporary PNGs
     if (root / "meta/info.json").is_file():
-        writer = DatasetWriter.resume(root, video_config=config)
+        writer = DatasetWriter.resume(root, video_config=config, streaming_encoding=streaming)
     else:
         shutil.rmtree(root, ignore_errors=True)
         writer = DatasetWriter.create(
@@ -45,6 +46,7 @@ def _writer_loop(root, write_fd, seed):
             chunks_size=2,
             data_files_size_in_mb=0.02,
             video_files_size_in_mb=0.01,
+            streaming_encoding=streaming,
         )
     episode = writer.info["total_episodes"]
     while True:

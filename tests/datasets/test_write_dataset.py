@@ -185,7 +185,9 @@ def test_episode_stats_are_correct(tmp_path):
     bin_width = np.ptp(states, axis=0) / 5000
     q50 = np.asarray(row["stats/observation.state/q50"])
     assert np.all(q50 >= ordered[13] - bin_width) and np.all(q50 <= ordered[15] + bin_width)
-    assert np.all(np.asarray(row["stats/observation.state/q01"]) <= np.asarray(row["stats/observation.state/q10"]))
+    assert np.all(
+        np.asarray(row["stats/observation.state/q01"]) <= np.asarray(row["stats/observation.state/q10"])
+    )
     stats = json.loads((tmp_path / "ds/meta/stats.json").read_text())
     assert stats["index"]["max"] == [29] and stats["timestamp"]["count"] == [30]
 
@@ -320,3 +322,33 @@ def test_clear_buffer_resume_and_create_guard(tmp_path):
     assert last["videos/observation.image/file_index"] == 0  # videos keep appending
     assert last["videos/observation.image/from_timestamp"] == pytest.approx(1.2)
     assert list(pd.read_parquet(root / "meta/tasks.parquet").index)[-1] == "new task"
+
+
+def test_streaming_encoding_writes_the_same_dataset(tmp_path):
+    """Encoding while recording (no PNGs) gives the same video packets and stats as the PNG path."""
+    features = make_features(n_cameras=2, camera_shape=(48, 64, 3), state_dim=3)
+    roots = {}
+    for streaming in (False, True):
+        rng = np.random.default_rng(3)
+        root = tmp_path / f"streaming_{streaming}"
+        writer = DatasetWriter.create(
+            root, 10, features, video_config=VideoEncodingConfig(vcodec="h264"), streaming_encoding=streaming
+        )
+        for ep, length in enumerate([8, 5]):
+            for i in range(4):  # a discarded take first
+                writer.add_frame(make_frame(features, i, "retake", rng))
+            writer.clear_episode_buffer()
+            for i in range(length):
+                writer.add_frame(make_frame(features, i, f"task {ep}", rng))
+            if streaming:
+                assert not (root / "images").exists() or not any((root / "images").rglob("*.png"))
+            writer.save_episode(wait=ep == 0)
+        writer.finalize()
+        assert not (root / ".staging").exists()
+        roots[streaming] = root
+    for key in ("observation.images.cam0", "observation.images.cam1"):
+        rel = f"videos/{key}/chunk-000/file-000.mp4"
+        with av.open(str(roots[False] / rel)) as a, av.open(str(roots[True] / rel)) as b:
+            assert [bytes(p) for p in a.demux(video=0)] == [bytes(p) for p in b.demux(video=0)]
+    eps = [pq.read_table(r / "meta/episodes/chunk-000/file-000.parquet").to_pylist() for r in roots.values()]
+    assert eps[0] == eps[1]
