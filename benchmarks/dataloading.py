@@ -1,7 +1,7 @@
 """Data-loading throughput: LeRobotDataset through a torch DataLoader vs raw PyAV decoding of the same frames.
 
     python benchmarks/dataloading.py                 # 96x96 and 480x640, workers 0 and 2, with/without windows
-    python benchmarks/dataloading.py --sizes 96x96 --seconds 5
+    python benchmarks/dataloading.py --sizes 96x96 --seconds 3 --repeats 2
 
 For each generated video dataset (v3.0, AV1 libsvtav1, yuv420p, g=2, crf=30: the reference's encoding
 defaults, written by lerobot's own DatasetWriter) and each configuration it prints
@@ -12,7 +12,12 @@ defaults, written by lerobot's own DatasetWriter) and each configuration it prin
   every container kept open (seek to the keyframe before the first query, decode forward, pick the nearest
   frame, convert to RGB with one persistent swscale context, single-threaded decoder), no DataLoader, no
   parquet, no tensors: the decode limit of one core;
-* `ratio` = loader / raw.
+* `ratio` = loader / raw;
+* the same per CPU-second (main process + DataLoader workers, read from /proc, after the first batch), and
+  `idle-estimate` = loader samples per CPU-second x max(1, workers): what the configuration reaches when its
+  processes have the cores to themselves (it is CPU-bound). On a machine shared with other jobs the wall
+  figures drop with the load; the CPU-second figures hardly move. The load average is printed.
+  (The uint8 row is `LeRobotDataset(..., return_uint8=True)`: 4x fewer bytes to convert, collate and send.)
 
 Time windows ("with windows"): the camera and `observation.state` get the 2 past frames plus the current one,
 `[-2/fps, -1/fps, 0]` (3 frames decoded per sample), and `action` the 16 future actions starting at the
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import os
 import sys
 import tempfile
 import time
@@ -127,9 +133,10 @@ def sample_queries(root: Path, indices: list[int], offsets: list[int]) -> list[t
     return out
 
 
-def raw_pyav_rate(queries: list[tuple[Path, list[float]]]) -> float:
-    """Samples/s decoding `queries` with PyAV alone (containers kept open, same order)."""
+def raw_pyav_rate(queries: list[tuple[Path, list[float]]]) -> tuple[float, float]:
+    """Samples per second and per CPU-second decoding `queries` with PyAV alone (containers kept open)."""
     open_files: dict[Path, tuple] = {}
+    cpu = time.process_time()
     start = time.perf_counter()
     for path, times in queries:
         if path not in open_files:
@@ -152,28 +159,46 @@ def raw_pyav_rate(queries: list[tuple[Path, list[float]]]) -> float:
             frame = frames[int(np.abs(pts - t).argmin())]
             reformatter.reformat(frame, format="rgb24", threads=1).to_ndarray()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     for container, *_ in open_files.values():
         container.close()
-    return len(queries) / elapsed
+    return len(queries) / elapsed, len(queries) / cpu
 
 
 # --- the loader ------------------------------------------------------------------------------------
 
 
-def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> tuple[float, int]:
-    """Samples/s through a DataLoader over `order`, after the first batch; and the samples counted."""
+def _process_cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a live process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> tuple[float, int, float]:
+    """Samples per second and per CPU-second (main process + workers) through a DataLoader over `order`,
+    both counted after the first batch (worker start-up excluded), and the number of samples counted."""
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=BATCH_SIZE, sampler=order, num_workers=num_workers, drop_last=False
     )
     it = iter(loader)
     next(it)  # start-up (worker fork, first decoder opens) excluded
+    workers = [w.pid for w in getattr(it, "_workers", [])]
+
+    def cpu_now() -> float:
+        return time.process_time() + sum(_process_cpu_seconds(pid) for pid in workers)
+
+    cpu = cpu_now()
     start = time.perf_counter()
     n = 0
-    for batch in it:
+    for i, batch in enumerate(it):
         n += len(batch["index"])
+        if i == len(loader) - 3:  # workers still alive (they exit once the sampler is exhausted)
+            cpu_n, cpu_end = n, cpu_now()
     elapsed = time.perf_counter() - start
+    if len(loader) < 4:
+        cpu_n, cpu_end = n, cpu_now() if not workers else float("nan")
     del it
-    return n / elapsed, n
+    return n / elapsed, n, cpu_n / (cpu_end - cpu)
 
 
 def run(
@@ -203,7 +228,7 @@ def run(
         # for the raw decode and every loader configuration.
         gen = torch.Generator().manual_seed(0)
         perm = torch.randperm(len(dataset), generator=gen).tolist()
-        probe = raw_pyav_rate(sample_queries(ds_root, perm[:64], offsets))
+        probe, _ = raw_pyav_rate(sample_queries(ds_root, perm[:64], offsets))
         n = int(min(len(dataset), max(4 * BATCH_SIZE, probe * seconds)))
         order = perm[:n]
         queries = sample_queries(ds_root, order, offsets)
@@ -217,14 +242,18 @@ def run(
                 f"bench/{h}x{w}", root=ds_root, delta_timestamps=delta, return_uint8=True
             ),
         }
-        raw, loader, counted = 0.0, dict.fromkeys(configs, 0.0), {}
+        raw, raw_cpu, loader, loader_cpu, counted = 0.0, 0.0, dict.fromkeys(configs, 0.0), {}, {}
         for _ in range(repeats):
-            raw = max(raw, raw_pyav_rate(queries))
+            wall, per_cpu = raw_pyav_rate(queries)
+            raw, raw_cpu = max(raw, wall), max(raw_cpu, per_cpu)
             for workers, dtype in configs:
-                rate, counted[workers, dtype] = loader_rate(datasets[dtype], order, workers)
+                rate, counted[workers, dtype], per_cpu = loader_rate(datasets[dtype], order, workers)
                 loader[workers, dtype] = max(loader[workers, dtype], rate)
+                loader_cpu[workers, dtype] = max(loader_cpu.get((workers, dtype), 0.0), per_cpu)
         for workers, dtype in configs:
-            rate = loader[workers, dtype]
+            rate, per_cpu = loader[workers, dtype], loader_cpu[workers, dtype]
+            # What the run would reach if its processes had their cores to themselves (CPU-bound).
+            idle_estimate = per_cpu * max(1, workers)
             results.append(
                 {
                     "size": f"{h}x{w}",
@@ -234,13 +263,17 @@ def run(
                     "loader": rate,
                     "raw": raw,
                     "ratio": rate / raw,
+                    "loader_cpu": per_cpu,
+                    "raw_cpu": raw_cpu,
+                    "idle_estimate": idle_estimate,
                     "samples": counted[workers, dtype],
                 }
             )
             print(
                 f"  windows={'yes' if windows else 'no ':3s}  workers={workers}  {dtype:7s}  loader {rate:8.1f} "
-                f"samples/s  raw PyAV {raw:8.1f} samples/s  ratio {rate / raw:5.2f}  "
-                f"({counted[workers, dtype]} samples, best of {repeats})"
+                f"samples/s  raw PyAV {raw:8.1f} samples/s  ratio {rate / raw:5.2f}  | per CPU-second: loader "
+                f"{per_cpu:7.1f}  raw {raw_cpu:7.1f}  ratio {per_cpu / raw_cpu:4.2f}  | on idle cores "
+                f"~{idle_estimate:7.1f} samples/s  ({counted[workers, dtype]} samples, best of {repeats})"
             )
     return results
 
@@ -271,11 +304,16 @@ def main() -> None:
                 seconds=args.seconds,
                 repeats=args.repeats,
             )
-    print("\nsize      windows workers frames    loader/s    raw/s  ratio")
+    print(f"\nmachine load average (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
+    print(
+        "size      windows workers frames    loader/s    raw/s  ratio   loader/cpu-s  raw/cpu-s  cpu-ratio  "
+        "idle-estimate/s"
+    )
     for r in summary:
         print(
             f"{r['size']:9s} {'yes' if r['windows'] else 'no':7s} {r['workers']:7d} {r['dtype']:8s}"
-            f"{r['loader']:10.1f} {r['raw']:8.1f} {r['ratio']:6.2f}"
+            f"{r['loader']:10.1f} {r['raw']:8.1f} {r['ratio']:6.2f} {r['loader_cpu']:14.1f} {r['raw_cpu']:10.1f} "
+            f"{r['loader_cpu'] / r['raw_cpu']:10.2f} {r['idle_estimate']:16.1f}"
         )
     target = [
         r
@@ -287,7 +325,9 @@ def main() -> None:
         ok = r["loader"] > 1200 and r["ratio"] >= 0.5
         print(
             f"\ntarget (96x96, windows, 2 workers): > 1200 samples/s and >= 0.5x raw -> "
-            f"{r['loader']:.0f} samples/s, {r['ratio']:.2f}x raw: {'MET' if ok else 'NOT MET'}"
+            f"{r['loader']:.0f} samples/s, {r['ratio']:.2f}x raw: {'MET' if ok else 'NOT MET'} (CPU-bound estimate "
+            f"on 2 idle cores: {r['idle_estimate']:.0f} samples/s, {r['loader_cpu'] / r['raw_cpu']:.2f}x raw per "
+            "CPU-second)"
         )
 
 
