@@ -448,14 +448,14 @@ class LeRobotDataset(torch.utils.data.Dataset):
         return list(dict.fromkeys(files))
 
     def _ensure_local_files(self, force: bool = False) -> None:
-        missing = [rel for rel in self._needed_files() if not (self.root / rel).is_file()]
+        needed = self._needed_files()
+        missing = [rel for rel in needed if not (self.root / rel).is_file()]
         if missing or force:
-            self.meta._download(
-                missing or None,
-                what=", ".join(str(self.root / m) for m in missing[:3])
-                + (f" (+{len(missing) - 3} more)" if len(missing) > 3 else ""),
-                ignore_patterns=None if self.download_videos else ["videos/"],
-            )
+            what = ", ".join(str(self.root / m) for m in missing[:3]) or "data files (forced sync)"
+            if len(missing) > 3:
+                what += f" (+{len(missing) - 3} more)"
+            # Only the files of the selected episodes (v3: the deduplicated files that hold them).
+            self.meta._download(needed if force else missing, what=what)
         still = [rel for rel in missing if not (self.root / rel).is_file()]
         if still:
             raise FileNotFoundError(f"Dataset file not found: {self.root / still[0]}")
@@ -788,3 +788,35 @@ class LeRobotDataset(torch.utils.data.Dataset):
             return
         writer.finalize()
         self._refresh_after_write()
+
+    def push_to_hub(
+        self,
+        branch: str | None = None,
+        tags: list[str] | None = None,
+        license: str | None = "apache-2.0",
+        tag_version: bool = True,
+        push_videos: bool = True,
+        private: bool = False,
+        allow_patterns: list[str] | str | None = None,
+        upload_large_folder: bool = False,
+        **card_kwargs,
+    ) -> str:
+        """Upload `root` to the Hub dataset repo `repo_id` with a dataset card and the codebase-version tag
+        (spec §2.4); see `lerobot.datasets.hub_upload.push_dataset_to_hub`."""
+        from lerobot.datasets.hub_upload import push_dataset_to_hub
+
+        if getattr(self, "writer", None) is not None:
+            self.writer.wait()  # every queued episode committed before uploading
+        return push_dataset_to_hub(
+            self.root,
+            self.repo_id,
+            branch=branch,
+            tags=tags,
+            license=license,
+            tag_version=tag_version,
+            push_videos=push_videos,
+            private=private,
+            allow_patterns=allow_patterns,
+            upload_large_folder=upload_large_folder,
+            **card_kwargs,
+        )

@@ -598,7 +598,7 @@ class DatasetWriter:
         rows = ([*self._episodes_rows, row]) if ecursor is cur_e else [row]
         erel = EPISODES_PATH.format(chunk_index=ecursor.chunk_index, file_index=ecursor.file_index)
         pq.write_table(episodes_table(rows, self.features), stage / "episodes.parquet")
-        moves.append(("episodes.parquet", erel))
+        episodes_move = ("episodes.parquet", erel)
         new_ecursor = _Cursor(
             ecursor.chunk_index,
             ecursor.file_index,
@@ -623,6 +623,9 @@ class DatasetWriter:
         info["total_tasks"] = max(n_known, len(ep.all_tasks))
         info["splits"] = {"train": f"0:{ep_index + 1}"}
         write_json_file(info, stage / "info.json")
+        # Rename order: data and videos (supersets of the old files), tasks, stats, then the episodes table
+        # and info.json, so a reader racing the commit never sees an episode row whose task is unknown.
+        moves.append(episodes_move)
         moves.append(("info.json", INFO_PATH))
 
         _commit(self.root, stage, moves)

@@ -186,3 +186,15 @@ def test_push_refuses_an_interrupted_save(tmp_path, upload_hub):
 def test_dataset_card_without_license():
     card = dataset_card({"codebase_version": "v3.0"}, tags=None, license=None)
     assert card.startswith("---\ntask_categories:") and "- **License:** unknown" in card
+
+
+def test_lerobot_dataset_push_to_hub(tmp_path, upload_hub):
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    root = make_dataset(
+        tmp_path / "ds", n_episodes=1, episode_length=3, camera_shape=(32, 32, 3), vcodec="h264"
+    )
+    LeRobotDataset("user/pushed", root=root).push_to_hub(tags=["sim"], license=None)
+    repo = upload_hub.repos["user/pushed"]
+    assert "meta/info.json" in repo["files"] and repo["tags"] == {"v3.0": repo["commits"]}
+    assert "license:" not in repo["files"]["README.md"].decode().split("---")[1]
