@@ -403,3 +403,20 @@ def test_single_observation_step_accepts_frames_without_time_dim():
     torch.manual_seed(0)
     loss_stacked, _ = policy.forward_normalized(batch)
     assert torch.equal(loss_flat, loss_stacked)
+
+
+def test_resize_then_crop_in_the_encoder():
+    cfg = _config({"cam": (3, 48, 64)}, resize_shape=(40, 40), crop_ratio=0.8)
+    assert cfg.crop_shape == (32, 32)
+    policy = _policy(cfg)
+    encoder = policy.diffusion.rgb_encoder
+    assert encoder.pool.pos_grid.shape == (1, 2)  # layer4 map of the 32x32 crop
+    images = torch.rand(4, 3, 48, 64)
+    encoder.eval()
+    with torch.no_grad():
+        out = encoder(images)
+        resized = torch.nn.functional.interpolate(images, size=(40, 40), mode="bilinear", antialias=True)
+        manual = encoder.out(encoder.pool(encoder.backbone(center_crop(resized, (32, 32)))).flatten(1)).relu()
+    torch.testing.assert_close(out, manual)
+    loss, _ = policy.train().forward_normalized(_train_batch(cfg))
+    assert torch.isfinite(loss)
