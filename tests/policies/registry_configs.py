@@ -1,6 +1,6 @@
 """Small configs for the registry-wide policy tests (`test_policies.py`).
 
-One entry per registered policy type: which inputs of the synthetic PushT-like dataset (camera 48x48) it takes and the
+One entry per registered policy type: which inputs of the synthetic PushT-like dataset (camera 32x32) it takes and the
 config overrides that keep it small enough for a 2-core CPU. A new policy adds one line here.
 """
 
@@ -55,7 +55,7 @@ SMALL_CONFIGS: dict[str, dict] = {
             "n_obs_steps": 3,
             "n_action_pred_token": 3,
             "action_chunk_size": 5,
-            "crop_shape": (40, 40),
+            "crop_shape": (24, 24),
             "spatial_softmax_num_keypoints": 8,
             "vqvae_n_embed": 8,
             "vqvae_embedding_dim": 16,

@@ -1,10 +1,11 @@
 """Registry-wide policy tests: every registered `type` is built from dataset features, trained one step,
 saved/loaded and rolled out. Small configs per type live in `registry_configs.py`.
 
-The synthetic dataset metadata is PushT-like: a (48, 48, 3) camera, a 2-D state, a 16-D environment
+The synthetic dataset metadata is PushT-like: a (32, 32, 3) camera, a 2-D state, a 16-D environment
 state, a 2-D action and a reward, with v3-style stats (incl. quantiles) for every feature.
 """
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -39,7 +40,7 @@ class FakeMeta:
         all_features = {
             "observation.image": {
                 "dtype": "video",
-                "shape": [48, 48, 3],
+                "shape": [32, 32, 3],
                 "names": ["height", "width", "channels"],
             },
             "observation.state": {"dtype": "float32", "shape": [2], "names": None},
@@ -86,14 +87,20 @@ def _types_with_models() -> list:
     return params
 
 
+_BUILT: dict[str, PreTrainedPolicy] = {}
+
+
 def _make(policy_type: str) -> PreTrainedPolicy:
+    """A fresh copy of the small policy of this type, built once with `make_policy` from the fake meta."""
     if policy_type not in SMALL_CONFIGS:
         pytest.fail(f"Add a small config for '{policy_type}' to tests/policies/registry_configs.py.")
-    entry = SMALL_CONFIGS[policy_type]
-    meta = FakeMeta(entry["inputs"])
-    cfg = make_policy_config(policy_type, device="cpu", push_to_hub=False, **entry["overrides"])
-    torch.manual_seed(0)
-    return make_policy(cfg, ds_meta=meta)
+    if policy_type not in _BUILT:
+        entry = SMALL_CONFIGS[policy_type]
+        meta = FakeMeta(entry["inputs"])
+        cfg = make_policy_config(policy_type, device="cpu", push_to_hub=False, **entry["overrides"])
+        torch.manual_seed(0)
+        _BUILT[policy_type] = make_policy(cfg, ds_meta=meta)
+    return copy.deepcopy(_BUILT[policy_type])
 
 
 def _value(key: str, ft, lead: tuple[int, ...], gen: torch.Generator) -> torch.Tensor:
@@ -184,7 +191,7 @@ def test_missing_feature_in_batch_is_named(policy_type):
 def test_select_action_over_episodes_with_reset(policy_type):
     policy = _make(policy_type)
     policy.eval()
-    n_steps = 5
+    n_steps = 4
 
     def episode():
         policy.reset()
