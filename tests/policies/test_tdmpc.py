@@ -359,3 +359,20 @@ def test_training_rng_order_with_image():
     assert torch.equal(torch_after, torch.get_rng_state())
     np_now = np.random.get_state()
     assert np.array_equal(np_after[1], np_now[1]) and np_after[2] == np_now[2]
+
+
+def test_cem_planning_maximizes_the_model_return():
+    """With a model whose reward is the first action component, the planned actions go towards +1."""
+    config = _small_config(n_gaussian_samples=256, n_elites=8, uncertainty_regularizer_coeff=0.0)
+    policy = TDMPCPolicy(config).eval()
+    model = policy.model
+    model.latent_dynamics_and_reward = lambda z, a: (z, a[..., 0])
+    model.latent_dynamics = lambda z, a: z
+    model.Qs = lambda z, a, return_min=False: torch.zeros(config.q_ensemble_size, *z.shape[:-1])
+    model.pi = lambda z, std=0.0: torch.zeros(*z.shape[:-1], 2)
+    torch.manual_seed(0)
+    plan = policy.plan(torch.zeros(3, config.latent_dim))  # (H, B, A)
+    assert plan.shape == (config.horizon, 3, 2)
+    assert plan[..., 0].min() > 0.9
+    # The warm start keeps the refined mean, shifted by one step at the next call.
+    assert policy._prev_mean[..., 0].min() > 0.5

@@ -416,3 +416,26 @@ def test_phase2_training_rng_order():
         torch.nn.functional.dropout(torch.zeros(B, T, D), p)  # MLP
     torch.multinomial(torch.ones(B * Tq * 2, config.vqvae_n_embed), 1)
     assert torch.equal(after_forward, torch.get_rng_state())
+
+
+def test_phase1_training_reduces_reconstruction_error():
+    """A few Adam steps of phase 1 lower the VQ-VAE reconstruction error on fixed action ramps.
+
+    (Without k-means init or dead-code replacement, as in the reference, the codebooks start collapsed to one
+    code pair, so the decoder first learns the mean chunk.)"""
+    config = _small_config(n_vqvae_training_steps=1000)
+    torch.manual_seed(0)
+    policy = VQBeTPolicy(config).train()
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    batch = _batch(config)
+    T = batch["action"].shape[1]
+    ramp = torch.stack([torch.linspace(-1, 1, T), torch.linspace(1, -1, T)], dim=-1)
+    batch["action"] = ramp.expand(2, T, 2) * torch.tensor([1.0, -0.5]).view(2, 1, 1)
+    errors = []
+    for _ in range(40):
+        loss, info = policy.forward_normalized(batch)
+        errors.append(info["recon_l1_error"])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert errors[-1] < 0.9 * errors[0]
