@@ -271,8 +271,14 @@ class MotorsBus(abc.ABC):
         """Model number of motor `motor_id`, or None if it does not answer."""
         self._require_connected()
         for _ in range(num_retries + 1):
-            model_number, comm, error = self.packet_handler.ping(self.port_handler, motor_id)
-            if self._comm_ok(comm, error):
+            try:
+                model_number, comm, error = self.packet_handler.ping(self.port_handler, motor_id)
+            except IndexError:
+                # scservo_sdk's ping indexes the model-number reply without checking its length: a late
+                # status packet of an earlier, timed-out request (no parameters) makes it raise.
+                self.port_handler.is_using = False
+                comm, error = None, 0
+            if comm is not None and self._comm_ok(comm, error):
                 return model_number
             self._flush_input()
         return None
@@ -350,7 +356,9 @@ class MotorsBus(abc.ABC):
         comm = 0
         for _ in range(retries + 1):
             comm = group.txRxPacket()
-            if comm == self._sdk.COMM_SUCCESS:
+            # A late status packet of an earlier request can pass for a reply with too few bytes.
+            complete = all(len(group.data_dict.get(self.motors[n].id) or []) >= size for n in names)
+            if comm == self._sdk.COMM_SUCCESS and complete:
                 break
             self._flush_input()
         else:
@@ -361,7 +369,8 @@ class MotorsBus(abc.ABC):
             ]
             raise MotorBusError(
                 f"{self.port}: failed to sync read '{register}' after {retries + 1} tries "
-                f"({self.packet_handler.getTxRxResult(comm)}); no valid status packet from motor "
+                f"({self.packet_handler.getTxRxResult(comm) if comm != self._sdk.COMM_SUCCESS else 'short status packet'}); "
+                "no valid status packet from motor "
                 f"{', '.join(failed) or 'unknown'}."
             )
         raw = {

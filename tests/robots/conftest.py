@@ -66,3 +66,9 @@ def sims(pair):
 
 def _type(cfg_cls) -> str:
     return cfg_cls.get_choice_name(cfg_cls)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_calibration(tmp_path, monkeypatch):
+    """Each test starts without calibration files (HF_LEROBOT_HOME is shared by the whole session)."""
+    monkeypatch.setenv("HF_LEROBOT_CALIBRATION", str(tmp_path / "calibration"))

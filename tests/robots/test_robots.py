@@ -51,11 +51,8 @@ def test_scripted_calibration_writes_file_and_is_reused(pair, sims):
     prompts: list[str] = []
     connect_calibrated(follower, sims[0], prompts)
     assert any("middle of its range" in p for p in prompts)
-    path = hf_lerobot_home() / "calibration" / "robots" / follower.name / "f1.json"
-    assert (
-        follower.calibration_fpath == path
-        and path == calibration_root() / "robots" / follower.name / "f1.json"
-    )
+    path = calibration_root() / "robots" / follower.name / "f1.json"
+    assert follower.calibration_fpath == path and path.is_file()
     raw = json.loads(path.read_text())
     assert list(raw) == list(follower.bus.motors)
     for name, entry in raw.items():
@@ -231,6 +228,11 @@ def test_robot_camera_needs_size(pair, sims):
     follower_cfg, _ = PAIRS[pair]
     with pytest.raises(ValueError, match="Camera 'front' .* needs \\['width', 'height'\\]"):
         follower_cfg(port="x", cameras={"front": OpenCVCameraConfig(index_or_path=0, fps=30)})
+
+
+def test_calibration_root_default(monkeypatch):
+    monkeypatch.delenv("HF_LEROBOT_CALIBRATION")
+    assert calibration_root() == hf_lerobot_home() / "calibration"
 
 
 def test_bad_calibration_file_is_named(tmp_path):

@@ -1,0 +1,267 @@
+"""Record demonstrations from a teleoperated robot into a LeRobotDataset: `lerobot-record`.
+
+    lerobot-record --robot.type=so100_follower --robot.port=/dev/ttyACM0 --robot.id=f \
+        --teleop.type=so100_leader --teleop.port=/dev/ttyACM1 --teleop.id=l \
+        --dataset.repo_id=me/pick_cube --dataset.single_task="Pick the cube" --dataset.num_episodes=10
+
+Flow: optional warm-up (not recorded); per episode a recording period (`episode_time_s`) then a reset
+period (`reset_time_s`, not recorded, skipped after the last episode); keyboard: right arrow / `n` ends
+the current period, left arrow / `r` re-records the episode, Esc / `q` stops (the current episode is
+saved). The loop measures its real rate and warns when it cannot hold `fps`. `--resume=true` appends to
+an existing local dataset; `--dataset.push_to_hub=true` uploads at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lerobot.configs.parser import parse
+from lerobot.robots import Robot, RobotConfig, make_robot_from_config
+from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_features
+from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.constants import ACTION
+from lerobot.utils.robot_utils import LoopTimer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DatasetRecordConfig:
+    # Dataset name `<user>/<name>`; stored in `root` (default $HF_LEROBOT_HOME/<repo_id>).
+    repo_id: str
+    # The task, in words, stored with every frame.
+    single_task: str
+    root: Path | None = None
+    fps: int = 30
+    episode_time_s: float = 60
+    reset_time_s: float = 60
+    num_episodes: int = 50
+    # Encode cameras to mp4 (True) or keep PNG images (False).
+    video: bool = True
+    # Upload to the Hugging Face Hub at the end (needs `huggingface-cli login`).
+    push_to_hub: bool = True
+    private: bool = False
+    tags: list[str] | None = None
+    num_image_writer_processes: int = 0
+    num_image_writer_threads_per_camera: int = 4
+
+    def __post_init__(self):
+        if self.fps <= 0 or self.num_episodes <= 0 or self.episode_time_s <= 0 or self.reset_time_s < 0:
+            raise ValueError(
+                "dataset.fps, num_episodes and episode_time_s must be positive and reset_time_s >= 0 "
+                f"(got {self.fps}, {self.num_episodes}, {self.episode_time_s}, {self.reset_time_s})."
+            )
+
+
+@dataclass
+class RecordConfig:
+    robot: RobotConfig
+    dataset: DatasetRecordConfig
+    # The teleoperator giving the actions (required: policy-driven recording is not available yet).
+    teleop: TeleoperatorConfig | None = None
+    # Seconds of teleoperation before the first episode, not recorded.
+    warmup_time_s: float = 0
+    display_data: bool = False
+    # Speak the prompts (needs `spd-say` or `say`).
+    play_sounds: bool = True
+    # Append episodes to the existing local dataset.
+    resume: bool = False
+    # Keyboard controls: "auto" (display or terminal), "none" (no listener).
+    keyboard: str = "auto"
+
+    def __post_init__(self):
+        if self.teleop is None:
+            raise ValueError(
+                "lerobot-record needs a teleoperator (--teleop.type=...) to produce the actions."
+            )
+
+
+def log_say(text: str, play_sounds: bool) -> None:
+    logger.info(text)
+    if play_sounds:
+        cmd = shutil.which("spd-say") or (shutil.which("say") if sys.platform == "darwin" else None)
+        if cmd:
+            subprocess.Popen([cmd, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def new_events() -> dict[str, bool]:
+    return {"exit_early": False, "rerecord_episode": False, "stop_recording": False}
+
+
+def start_keyboard_listener(events: dict[str, bool], backend: str) -> tuple[Any, threading.Event]:
+    """Map keys to recording events in a background thread; returns (keyboard teleop or None, stop event)."""
+    from lerobot.teleoperators.keyboard import KeyboardTeleop, KeyboardTeleopConfig
+
+    stop = threading.Event()
+    if backend == "none":
+        return None, stop
+    keyboard = KeyboardTeleop(KeyboardTeleopConfig(backend=backend))
+    keyboard.connect()
+    if keyboard.backend == "none":
+        logger.warning(
+            "No keyboard available (no display, stdin is not a terminal): recording controls are off."
+        )
+
+    def poll() -> None:
+        while not stop.wait(0.02):
+            keys = keyboard.get_action()
+            if keys.keys() & {"right", "n"}:
+                events["exit_early"] = True
+            if keys.keys() & {"left", "r"}:
+                events["rerecord_episode"] = events["exit_early"] = True
+            if keys.keys() & {"esc", "q"}:
+                events["stop_recording"] = events["exit_early"] = True
+
+    threading.Thread(target=poll, daemon=True).start()
+    return keyboard, stop
+
+
+def record_loop(
+    robot: Robot,
+    teleop: Teleoperator,
+    events: dict[str, bool],
+    fps: int,
+    control_time_s: float,
+    dataset: Any = None,
+    single_task: str | None = None,
+    display_data: bool = False,
+) -> dict[str, float]:
+    """Teleoperate for `control_time_s` (or until an event); with a dataset, add one frame per tick."""
+    timer = LoopTimer(fps)
+    while timer.elapsed_s < control_time_s:
+        timer.start_tick()
+        if events["exit_early"]:
+            events["exit_early"] = False
+            break
+        observation = robot.get_observation()
+        sent = robot.send_action(teleop.get_action())
+        if dataset is not None:
+            frame = {
+                **build_dataset_frame(dataset.features, observation, "observation"),
+                **build_dataset_frame(dataset.features, sent, ACTION),
+                "task": single_task,
+            }
+            dataset.add_frame(frame)
+        if display_data:
+            print(" | ".join(f"{k}={v:7.2f}" for k, v in sent.items()), flush=True)
+        timer.end_tick()
+    timer.warn_if_slow()
+    return timer.stats()
+
+
+def push_dataset_to_hub(root: Path, repo_id: str, private: bool, tags: list[str] | None) -> None:
+    """Upload the finalized dataset folder and tag it with its codebase version (how readers pick it)."""
+    import json
+
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    api.upload_folder(
+        folder_path=str(root), repo_id=repo_id, repo_type="dataset", ignore_patterns=[".staging/*"]
+    )
+    version = json.loads((Path(root) / "meta" / "info.json").read_text())["codebase_version"]
+    api.create_tag(repo_id, tag=version, repo_type="dataset", exist_ok=True)
+    if tags:
+        logger.info("Dataset tags %s are recorded in the upload only through the dataset card.", tags)
+
+
+def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
+    """Run the recording session; `events` (see `new_events`) can also be set by another thread."""
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
+    robot = make_robot_from_config(cfg.robot)
+    teleop = make_teleoperator_from_config(cfg.teleop)
+    ds_cfg = cfg.dataset
+    features = {
+        **hw_to_dataset_features(robot.action_features, ACTION, ds_cfg.video),
+        **hw_to_dataset_features(robot.observation_features, "observation", ds_cfg.video),
+    }
+    writer_args = {
+        "image_writer_processes": ds_cfg.num_image_writer_processes,
+        "image_writer_threads": ds_cfg.num_image_writer_threads_per_camera * len(robot.cameras),
+    }
+    if cfg.resume:
+        root = ds_cfg.root if ds_cfg.root is not None else None
+        if root is None:
+            from lerobot.utils.constants import hf_lerobot_home
+
+            root = hf_lerobot_home() / ds_cfg.repo_id
+        dataset = LeRobotDataset.resume(ds_cfg.repo_id, root=root, **writer_args)
+        user = {k: v for k, v in dataset.features.items() if k in features}
+        if set(user) != set(features) or any(user[k]["shape"] != features[k]["shape"] for k in features):
+            raise ValueError(
+                f"--resume: the dataset at {root} has features {sorted(user)} that do not match the robot's "
+                f"{sorted(features)}; record into a new --dataset.repo_id."
+            )
+    else:
+        dataset = LeRobotDataset.create(
+            ds_cfg.repo_id,
+            ds_cfg.fps,
+            features=features,
+            root=ds_cfg.root,
+            robot_type=robot.name,
+            use_videos=ds_cfg.video,
+            **writer_args,
+        )
+    events = events if events is not None else new_events()
+    keyboard, stop_keyboard = start_keyboard_listener(events, cfg.keyboard)
+    stats: list[dict[str, float]] = []
+    try:
+        with robot, teleop:
+            if cfg.warmup_time_s > 0:
+                log_say("Warm up", cfg.play_sounds)
+                record_loop(robot, teleop, events, ds_cfg.fps, cfg.warmup_time_s)
+            recorded = 0
+            while recorded < ds_cfg.num_episodes and not events["stop_recording"]:
+                log_say(f"Recording episode {dataset.num_episodes}", cfg.play_sounds)
+                stats.append(
+                    record_loop(
+                        robot, teleop, events, ds_cfg.fps, ds_cfg.episode_time_s, dataset, ds_cfg.single_task,
+                        cfg.display_data,
+                    )
+                )  # fmt: skip
+                last = recorded == ds_cfg.num_episodes - 1
+                if (
+                    not events["stop_recording"]
+                    and (not last or events["rerecord_episode"])
+                    and ds_cfg.reset_time_s
+                ):
+                    log_say("Reset the environment", cfg.play_sounds)
+                    record_loop(robot, teleop, events, ds_cfg.fps, ds_cfg.reset_time_s)
+                if events["rerecord_episode"]:
+                    log_say("Re-record episode", cfg.play_sounds)
+                    events["rerecord_episode"] = events["exit_early"] = False
+                    dataset.clear_episode_buffer()
+                    continue
+                if dataset.episode_buffer and dataset.episode_buffer["size"] > 0:
+                    dataset.save_episode()
+                    recorded += 1
+    finally:
+        stop_keyboard.set()
+        if keyboard is not None:
+            keyboard.disconnect()
+        dataset.finalize()
+    log_say("Stop recording", cfg.play_sounds)
+    if ds_cfg.push_to_hub:
+        push_dataset_to_hub(dataset.root, ds_cfg.repo_id, ds_cfg.private, ds_cfg.tags)
+    return dataset, stats
+
+
+def main(args: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO)
+    dataset, stats = record(parse(RecordConfig, args))
+    print(f"Recorded {dataset.num_episodes} episodes ({dataset.num_frames} frames) in {dataset.root}")
+    for i, s in enumerate(stats):
+        print(f"episode loop {i}:", {k: round(v, 3) for k, v in s.items()})
+
+
+if __name__ == "__main__":
+    main()

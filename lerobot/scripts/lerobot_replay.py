@@ -1,0 +1,84 @@
+"""Replay the actions of a recorded episode on a robot: `lerobot-replay`.
+
+    lerobot-replay --robot.type=so100_follower --robot.port=/dev/ttyACM0 --robot.id=f \
+        --dataset.repo_id=me/pick_cube --dataset.episode=0
+
+Actions are read from the episode's data file (no video decoding) and sent at the dataset's fps
+(or `--dataset.fps`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lerobot.configs.parser import parse
+from lerobot.robots import RobotConfig, make_robot_from_config
+from lerobot.utils.constants import ACTION
+from lerobot.utils.robot_utils import LoopTimer
+
+
+@dataclass
+class DatasetReplayConfig:
+    repo_id: str
+    episode: int
+    root: Path | None = None
+    # Replay rate (None: the dataset's fps).
+    fps: int | None = None
+
+
+@dataclass
+class ReplayConfig:
+    robot: RobotConfig
+    dataset: DatasetReplayConfig
+    play_sounds: bool = True
+
+
+def load_episode_actions(repo_id: str, episode: int, root: Path | None) -> tuple[list[str], np.ndarray, int]:
+    """(action names, (T, D) float32 actions, fps) of one episode."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
+
+    meta = LeRobotDatasetMetadata(repo_id, root)
+    if episode not in meta.episode_indices:
+        raise ValueError(f"Episode {episode} is not in {meta.root}; episodes are {meta.episode_indices}.")
+    table = pq.read_table(
+        meta.root / meta.get_data_file_path(episode), columns=["episode_index", "frame_index", ACTION]
+    )
+    table = table.filter(pc.equal(table["episode_index"], episode)).sort_by("frame_index")
+    actions = np.asarray(table[ACTION].to_pylist(), dtype=np.float32)
+    return list(meta.features[ACTION]["names"]), actions, meta.fps
+
+
+def replay(cfg: ReplayConfig) -> np.ndarray:
+    names, actions, fps = load_episode_actions(cfg.dataset.repo_id, cfg.dataset.episode, cfg.dataset.root)
+    robot = make_robot_from_config(cfg.robot)
+    if set(names) != set(robot.action_features):
+        raise ValueError(
+            f"The dataset's actions {names} do not match {robot.name}'s {list(robot.action_features)}."
+        )
+    timer = LoopTimer(cfg.dataset.fps or fps)
+    sent_all = []
+    with robot:
+        for row in actions:
+            timer.start_tick()
+            sent = robot.send_action(dict(zip(names, row.tolist(), strict=True)))
+            sent_all.append([sent[n] for n in names])
+            timer.end_tick()
+    timer.warn_if_slow()
+    return np.asarray(sent_all, dtype=np.float32)
+
+
+def main(args: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO)
+    sent = replay(parse(ReplayConfig, args))
+    print(f"Replayed {len(sent)} actions")
+
+
+if __name__ == "__main__":
+    main()
