@@ -623,11 +623,21 @@ class LeRobotDataset(torch.utils.data.Dataset):
             return_uint8=self.return_uint8,
         )
 
-    def __getitem__(self, idx) -> dict:
+    def set_image_transforms(self, image_transforms: Callable | None) -> None:
+        if image_transforms is not None and not callable(image_transforms):
+            raise TypeError(f"image_transforms must be callable, got {type(image_transforms).__name__}.")
+        self.image_transforms = image_transforms
+
+    def clear_image_transforms(self) -> None:
+        self.image_transforms = None
+
+    def __getitem__(self, idx) -> dict | list[dict]:
+        if isinstance(idx, slice):  # ds[a:b] -> list of items (as the reference's newest main)
+            return [self[i] for i in range(*idx.indices(self.num_frames))]
         if isinstance(idx, torch.Tensor) and idx.numel() == 1:
             idx = int(idx.item())
         if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
-            raise TypeError(f"dataset index must be an int, got {type(idx).__name__}.")
+            raise TypeError(f"dataset index must be an int or a slice, got {type(idx).__name__}.")
         n = self.num_frames
         if idx < 0:
             idx += n

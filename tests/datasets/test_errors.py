@@ -245,7 +245,7 @@ def test_index_out_of_range(reference_fixtures, idx):
 
 def test_index_wrong_type(reference_fixtures):
     ds = _load(reference_fixtures / "datasets" / "pusht_v30")
-    with pytest.raises(TypeError, match="dataset index must be an int"):
+    with pytest.raises(TypeError, match="dataset index must be an int or a slice"):
         ds["0"]
 
 

@@ -112,3 +112,16 @@ def test_item_contract(reference_fixtures, name):
         assert item8[key].dtype == torch.uint8
         assert torch.equal(item8[key].float() / 255, item[key])
     assert ds[-1]["index"] == item["index"]
+
+
+def test_slicing_and_transform_setters(reference_fixtures):
+    ds = LeRobotDataset("local/pusht_v30", root=reference_fixtures / "datasets" / "pusht_v30")
+    items = ds[94:98]
+    assert [int(it["index"]) for it in items] == [94, 95, 96, 97]
+    assert [int(it["index"]) for it in ds[-2:]] == [446, 447]
+    ds.set_image_transforms(lambda x: x * 0)
+    assert ds[5]["observation.image"].max() == 0
+    ds.clear_image_transforms()
+    assert ds[5]["observation.image"].max() > 0
+    with pytest.raises(TypeError, match="image_transforms must be callable"):
+        ds.set_image_transforms("flip")
