@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -95,6 +96,7 @@ from lerobot.datasets.write_format import (
 )
 
 CODEBASE_VERSION = "v3.0"
+logger = logging.getLogger(__name__)
 
 
 def recover(root: Path | str) -> list[str]:
@@ -189,6 +191,7 @@ class DatasetWriter:
         self._stats = stats  # global stats (saver thread)
         self._saver: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
+        self._failed: tuple[int, Exception] | None = None  # (episode, error) of a failed background save
         # Counters including episodes queued for saving (main thread).
         self._next_episode_index = info["total_episodes"]
         self._next_frame_index = info["total_frames"]
@@ -416,6 +419,11 @@ class DatasetWriter:
 
         With `wait=False` the write happens on a background thread and the returned future completes
         when the episode is committed; recording of the next episode can start at once."""
+        if self._failed is not None:
+            raise RuntimeError(
+                f"Saving episode {self._failed[0]} failed ({self._failed[1]!r}): no further episode can be "
+                "appended in this session. Fix the cause and reopen the dataset with resume()."
+            )
         buffer = self.episode_buffer
         length = buffer["size"]
         if length == 0:
@@ -465,7 +473,7 @@ class DatasetWriter:
             self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode-saver")
             if self.encoder_niceness > 0:
                 self._saver.submit(lower_thread_priority, self.encoder_niceness)
-        future = self._saver.submit(self._write_episode, episode)
+        future = self._saver.submit(self._save_or_stop, episode)
         self._pending.append(future)
         if wait:
             future.result()
@@ -478,7 +486,15 @@ class DatasetWriter:
             fut.result()
 
     def finalize(self) -> None:
-        """Wait for background saves and stop the worker pools. Idempotent."""
+        """Wait for background saves and stop the worker pools. Idempotent. Frames of an episode that was
+        never saved are discarded (logged)."""
+        if self.episode_buffer is not None and self.episode_buffer["size"] > 0:
+            logger.warning(
+                "finalize(): discarding %d frames of an episode that was not saved (call save_episode() first "
+                "to keep them).",
+                self.episode_buffer["size"],
+            )
+            self.clear_episode_buffer()
         try:
             self.wait()
         finally:
@@ -505,6 +521,20 @@ class DatasetWriter:
         return self.root / VIDEO_PATH.format(
             video_key=key, chunk_index=cursor.chunk_index, file_index=cursor.file_index
         )
+
+    def _save_or_stop(self, ep: _Episode) -> None:
+        """Run one save; after a failed one, refuse the queued ones (their indices assumed it succeeded)."""
+        if self._failed is not None:
+            raise RuntimeError(
+                f"Episode {ep.episode_index} was not saved because saving episode {self._failed[0]} failed "
+                f"({self._failed[1]!r}); the dataset on disk holds the episodes before it. Fix the cause and "
+                "reopen it with resume() to continue."
+            )
+        try:
+            self._write_episode(ep)
+        except Exception as e:
+            self._failed = (ep.episode_index, e)
+            raise
 
     def _write_episode(self, ep: _Episode) -> None:
         for fut in ep.image_futures:

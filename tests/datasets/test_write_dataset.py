@@ -352,3 +352,66 @@ def test_streaming_encoding_writes_the_same_dataset(tmp_path):
             assert [bytes(p) for p in a.demux(video=0)] == [bytes(p) for p in b.demux(video=0)]
     eps = [pq.read_table(r / "meta/episodes/chunk-000/file-000.parquet").to_pylist() for r in roots.values()]
     assert eps[0] == eps[1]
+
+
+def test_failed_background_save_stops_the_session_and_resume_recovers(tmp_path, monkeypatch):
+    import lerobot.datasets.writer as writer_module
+
+    features = make_features(n_cameras=1, camera_shape=(32, 32, 3), state_dim=2)
+    root = tmp_path / "ds"
+    writer = DatasetWriter.create(root, 10, features, video_config=VideoEncodingConfig(vcodec="h264"))
+    rng = np.random.default_rng(4)
+
+    def record(n, task="t"):
+        for i in range(n):
+            writer.add_frame(make_frame(features, i, task, rng))
+
+    record(3)
+    writer.save_episode()
+    real_encode = writer_module.encode_video_frames
+
+    def failing_encode(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(writer_module, "encode_video_frames", failing_encode)
+    record(4)
+    failed = writer.save_episode(wait=False)
+    record(2)
+    queued = writer.save_episode(wait=False)  # queued before the failure is known
+    with pytest.raises(OSError, match="No space left"):
+        failed.result()
+    with pytest.raises(RuntimeError, match="saving episode 1 failed"):
+        queued.result()
+    record(2)
+    with pytest.raises(RuntimeError, match="resume"):
+        writer.save_episode()
+    with pytest.raises(OSError):
+        writer.finalize()
+    assert json.loads((root / "meta/info.json").read_text())["total_episodes"] == 1
+    monkeypatch.setattr(writer_module, "encode_video_frames", real_encode)
+    writer = DatasetWriter.resume(root, video_config=VideoEncodingConfig(vcodec="h264"))
+    assert not (root / ".staging").exists() and writer.info["total_episodes"] == 1
+    record(5, "again")
+    writer.save_episode()
+    writer.finalize()
+    info = json.loads((root / "meta/info.json").read_text())
+    assert (info["total_episodes"], info["total_frames"]) == (2, 8)
+
+
+def test_png_writer_processes(tmp_path):
+    """Temporary PNGs written by a process pool give the same parquet images as synchronous writes."""
+    features = make_features(n_cameras=1, camera_shape=(24, 40, 3), state_dim=2, use_videos=False)
+    tables = []
+    for processes in (0, 1):
+        root = make_dataset(
+            tmp_path / f"p{processes}",
+            n_episodes=1,
+            episode_length=5,
+            features=features,
+            seed=6,
+            image_writer_processes=processes,
+        )
+        tables.append(
+            pq.read_table(root / "data/chunk-000/file-000.parquet").column("observation.image").to_pylist()
+        )
+    assert tables[0] == tables[1]
