@@ -277,7 +277,16 @@ class PreTrainedPolicy(nn.Module):
         elif config.type != cls.name:
             raise ValueError(f"{pretrained_name_or_path} holds a '{config.type}' policy, not '{cls.name}'.")
 
-        policy = policy_cls(config)
+        # The file holds every weight: do not fetch ImageNet backbone weights only to overwrite them
+        # (the reference does, which fails offline).
+        backbone_weights = getattr(config, "pretrained_backbone_weights", None)
+        if backbone_weights is not None:
+            config.pretrained_backbone_weights = None
+        try:
+            policy = policy_cls(config)
+        finally:
+            if backbone_weights is not None:
+                config.pretrained_backbone_weights = backbone_weights
         loaded = _read_safetensors(weights_file)
         weights, legacy_stats = split_legacy_normalization(
             loaded, config.input_features, config.output_features

@@ -404,3 +404,16 @@ def test_default_old_layout_keys_match_reference(reference_fixtures):
     buffers = legacy_normalization_state(inputs, outputs, cfg.normalization_mapping, stats)
     ours = {k: list(v.shape) for k, v in {**policy.state_dict(), **buffers}.items()}
     assert ours == {e["key"]: e["shape"] for e in ref["keys"]}
+
+
+def test_loading_does_not_fetch_imagenet_weights(reference_fixtures, tmp_path, monkeypatch):
+    import huggingface_hub.constants as hc
+
+    monkeypatch.setattr(hc, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "empty_cache"))
+    src = reference_fixtures / "policies" / "act" / "pretrained_model"
+    # Hub ACT checkpoints name the ImageNet weights the backbone started from; they are not needed to load.
+    policy = ACTPolicy.from_pretrained(src, pretrained_backbone_weights="ResNet18_Weights.IMAGENET1K_V1")
+    assert policy.config.pretrained_backbone_weights == "ResNet18_Weights.IMAGENET1K_V1"
+    with pytest.raises(FileNotFoundError, match="not in the local cache"):
+        ACTPolicy(policy.config)  # building from scratch does need them
