@@ -125,3 +125,15 @@ def test_slicing_and_transform_setters(reference_fixtures):
     assert ds[5]["observation.image"].max() > 0
     with pytest.raises(TypeError, match="image_transforms must be callable"):
         ds.set_image_transforms("flip")
+
+
+def test_default_root_is_hf_lerobot_home(reference_fixtures, monkeypatch, tmp_path):
+    import shutil
+
+    monkeypatch.setenv("HF_LEROBOT_HOME", str(tmp_path / "home"))
+    shutil.copytree(reference_fixtures / "datasets" / "pusht_v21", tmp_path / "home" / "local" / "pusht_v21")
+    ds = LeRobotDataset("local/pusht_v21", episodes=[2])
+    assert ds.root == tmp_path / "home" / "local" / "pusht_v21"
+    assert len(ds) == 76 and ds.meta.robot_type == "2d pointer"
+    with pytest.raises(FileNotFoundError, match=r"meta/info\.json missing under .*home/local/absent"):
+        LeRobotDatasetMetadata("local/absent")
