@@ -376,3 +376,26 @@ def test_cem_planning_maximizes_the_model_return():
     assert plan[..., 0].min() > 0.9
     # The warm start keeps the refined mean, shifted by one step at the next call.
     assert policy._prev_mean[..., 0].min() > 0.5
+
+
+def test_any_camera_key_works_for_inference_and_training():
+    """The reference only acts with a camera named `observation.image`; here the camera's own key is used."""
+    config = _small_config(q_ensemble_size=2)  # no NumPy head picks: the shift is the only random draw
+    config.input_features = {
+        "observation.images.top": config.input_features["observation.image"],
+        "observation.state": config.input_features["observation.state"],
+    }
+    policy = TDMPCPolicy(config)
+    batch = _train_batch(config)
+    batch["observation.images.top"] = batch.pop("observation.image")
+    batch["observation.images.top_is_pad"] = batch.pop("observation.image_is_pad")
+    _seed_all(0)
+    loss, _ = policy.forward_normalized(batch)
+    assert torch.isfinite(loss)
+    policy.eval()
+    obs = {"observation.images.top": torch.rand(2, 3, 40, 40), "observation.state": torch.rand(2, 3)}
+    assert policy.select_action_normalized(obs).shape == (2, 2)
+    # The augmentation is applied to the images the encoder reads: different shifts -> different loss.
+    _seed_all(1)
+    loss_other_shift, _ = policy.forward_normalized(batch)
+    assert not torch.equal(loss, loss_other_shift)
