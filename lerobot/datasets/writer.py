@@ -18,7 +18,7 @@ the few `os.replace` calls of a commit, which a recovery pass completes.
   name, fsynced and atomically renamed into the staging directory. Then every staged file is moved over
   its destination with `os.replace` (atomic on POSIX), `COMMIT.json` is removed and the staging directory
   deleted. `save_episode()` returns only after that.
-* Recovery (`recover(root)`, run by `resume` and by `create` on a stale root): for each staging directory
+* Recovery (`recover(root)` in `write_commit.py`, run by `resume`): for each staging directory
   with a `COMMIT.json`, redo the renames whose source still exists (roll forward: the episode was
   committed); every staging directory without one is deleted (roll back: the episode never happened, the
   live files were never touched). The temporary `images/` tree is removed (it only holds frames of the
@@ -46,7 +46,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,7 +53,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lerobot.datasets.compute_stats import (
@@ -74,6 +72,7 @@ from lerobot.datasets.video_encoding import (
     lower_thread_priority,
     probe_video_info,
 )
+from lerobot.datasets.write_commit import _commit, _write_parquet_appending, recover
 from lerobot.datasets.write_format import (
     DATA_PATH,
     DEFAULT_CHUNK_SIZE,
@@ -89,7 +88,6 @@ from lerobot.datasets.write_format import (
     build_features,
     data_table,
     episodes_table,
-    fsync_dir,
     temp_image_path,
     validate_frame,
     write_json_file,
@@ -97,36 +95,6 @@ from lerobot.datasets.write_format import (
 
 CODEBASE_VERSION = "v3.0"
 logger = logging.getLogger(__name__)
-
-
-def recover(root: Path | str) -> list[str]:
-    """Bring a dataset root back to a consistent state after a crash (see the module docstring).
-
-    Returns a list of human-readable actions taken (empty when the root was clean)."""
-    root = Path(root)
-    actions: list[str] = []
-    staging = root / STAGING_DIR
-    if staging.is_dir():
-        for ep_dir in sorted(p for p in staging.iterdir() if p.is_dir()):
-            commit = ep_dir / "COMMIT.json"
-            if commit.is_file():
-                with open(commit, encoding="utf-8") as f:
-                    moves = json.load(f)["moves"]
-                for staged, final in moves:
-                    src = ep_dir / staged
-                    if src.exists():
-                        dst = root / final
-                        dst.parent.mkdir(parents=True, exist_ok=True)
-                        os.replace(src, dst)
-                actions.append(f"rolled forward committed save {ep_dir.name}")
-            else:
-                actions.append(f"discarded uncommitted save {ep_dir.name}")
-        shutil.rmtree(staging)
-        fsync_dir(root)
-    if (root / IMAGES_DIR).is_dir():
-        shutil.rmtree(root / IMAGES_DIR)
-        actions.append("removed temporary images/")
-    return actions
 
 
 @dataclass
@@ -678,35 +646,6 @@ class DatasetWriter:
 def _load_camera_item(item) -> np.ndarray:
     """A stats sample: an in-memory thumbnail (streaming encoding) or the path of a temporary PNG."""
     return item if isinstance(item, np.ndarray) else load_image_hwc(item)
-
-
-def _commit(root: Path, stage: Path, moves: list[tuple[str, str]]) -> None:
-    """fsync staged files, write COMMIT.json atomically (the commit point), then move files in place."""
-    for staged, _ in moves:
-        with open(stage / staged, "rb") as f:
-            os.fsync(f.fileno())
-    tmp = stage / "COMMIT.json.tmp"
-    write_json_file({"moves": moves}, tmp, fsync=True)
-    os.replace(tmp, stage / "COMMIT.json")
-    fsync_dir(stage)
-    for staged, final in moves:
-        dst = root / final
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(stage / staged, dst)
-    fsync_dir(root / "meta")
-    shutil.rmtree(stage)
-    with contextlib.suppress(OSError):  # only removed when empty (another save may be staging)
-        stage.parent.rmdir()
-
-
-def _write_parquet_appending(previous: Path | None, table: pa.Table, out: Path) -> None:
-    """Write `previous`'s row groups (if any) followed by `table` as one more row group into `out`."""
-    with pq.ParquetWriter(out, table.schema, compression="snappy") as writer:
-        if previous is not None:
-            pf = pq.ParquetFile(previous)
-            for i in range(pf.num_row_groups):
-                writer.write_table(pf.read_row_group(i).cast(table.schema))
-        writer.write_table(table)
 
 
 def _last_episode_row(root: Path) -> dict:
