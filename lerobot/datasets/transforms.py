@@ -6,6 +6,9 @@ Inputs are float images in [0, 1] of shape (..., C, H, W) with C = 3 (RGB), e.g.
 The colour operations follow torchvision's definitions (`adjust_brightness`, `adjust_contrast`,
 `adjust_saturation`, `adjust_hue`, `adjust_sharpness`) and `ColorJitter` draws its parameters in the same
 order (a `randperm(4)` then one `uniform_` per enabled factor), so a seeded run makes the same RNG calls.
+The five `adjust_*` functions were checked bit-identical (max abs difference 0.0 on random (2, 3, 24, 32)
+images) against torchvision 0.28's tensor implementations in a one-off comparison; torchvision is not a
+dependency, so the tests check the definitions directly.
 """
 
 import difflib
