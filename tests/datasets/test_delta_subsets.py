@@ -129,3 +129,16 @@ def test_dataloader_with_workers_on_subset(reference_fixtures, name):
     assert torch.equal(batch["action"][-1], last["action"])
     cam = ds.meta.video_keys[0]
     assert torch.equal(batch[cam][-1], last[cam])
+
+
+def test_episode_files_with_different_stats_columns(dataset_copy):
+    """v3: an episodes file without quantile columns (older writer) still loads; subset stats keep the
+    statistics every selected episode has."""
+    root = dataset_copy("multicam_v30")
+    path = root / "meta/episodes/chunk-001/file-000.parquet"  # episode 3
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns([c for c in table.column_names if c.endswith(("/q01", "/q99"))]), path)
+    ds = LeRobotDataset("local/multicam_v30", root=root, episodes=[2, 3])
+    state = ds.stats["observation.state"]
+    assert "q01" not in state and "q10" in state and state["count"].tolist() == [32 + 38]
+    assert "q01" in LeRobotDataset("local/multicam_v30", root=root, episodes=[0, 2]).stats["action"]

@@ -96,7 +96,11 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
     for col in stat_cols:
         feature, _, stat = col[len("stats/") :].rpartition("/")
         if table.column(col).null_count:
-            continue  # a feature added later in some files; only the episodes that have it carry its stats
+            # Missing in some files (e.g. quantiles added later): only the episodes that have it carry it.
+            for ep, value in zip(episode_ids, table.column(col).to_pylist(), strict=True):
+                if value is not None:
+                    episodes_stats[ep].setdefault(feature, {})[stat] = np.asarray(value)
+            continue
         values = column_to_numpy(table, col, root / EPISODES_DIR)
         for pos, ep in enumerate(episode_ids):
             episodes_stats[ep].setdefault(feature, {})[stat] = values[pos]
