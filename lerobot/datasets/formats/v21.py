@@ -62,6 +62,7 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
         require_keys(row, ("episode_index", "tasks", "length"), f"{root / EPISODES_PATH}: row {row}")
         episodes.append(
             {
+                **row,  # keep any extra keys a dataset carries
                 "episode_index": int(row["episode_index"]),
                 "tasks": list(row["tasks"]),
                 "length": int(row["length"]),
