@@ -112,12 +112,15 @@ def rollout(
     frames: list[list[np.ndarray]] = [[] for _ in range(min(n_render, n_envs))]
 
     def render(done_mask: np.ndarray) -> None:
-        if not frames:
+        wanted = [i for i in range(len(frames)) if not done_mask[i]]
+        if not wanted:
             return
-        images = env.call("render")
-        for i in range(len(frames)):
-            if not done_mask[i]:
-                frames[i].append(np.asarray(images[i]))
+        if isinstance(env, gym.vector.SyncVectorEnv):  # render only the recorded envs
+            images = {i: env.envs[i].render() for i in wanted}
+        else:
+            images = dict(enumerate(env.call("render")))
+        for i in wanted:
+            frames[i].append(np.asarray(images[i]))
 
     done = np.zeros(n_envs, dtype=bool)
     rewards, successes, dones = [], [], []
