@@ -1,6 +1,9 @@
 """Helpers over the LeRobotDataset `features` dict (meta/info.json["features"])."""
 
 import difflib
+import numbers
+
+import numpy as np
 
 from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_PREFIX
@@ -68,7 +71,7 @@ def check_delta_timestamps(
             raise ValueError(f"delta_timestamps['{key}']: string features cannot be stacked over time.")
         if isinstance(dts, (str, bytes)) or not hasattr(dts, "__len__") or len(dts) == 0:
             raise ValueError(f"delta_timestamps['{key}'] must be a non-empty list of seconds, got {dts!r}.")
-        if not all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in dts):
+        if not all(isinstance(d, numbers.Real) and not isinstance(d, (bool, np.bool_)) for d in dts):
             raise ValueError(f"delta_timestamps['{key}'] must hold numbers (seconds), got {list(dts)!r}.")
         off_grid = [d for d in dts if abs(d * fps - round(d * fps)) / fps > tolerance_s]
         if off_grid:
