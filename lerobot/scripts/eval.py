@@ -361,7 +361,7 @@ def cli() -> None:
     """`main()` with bad flags or inputs reported as one `error:` line (exit status 2) instead of a traceback."""
     try:
         main()
-    except (ValueError, TypeError, KeyError, FileNotFoundError, ModuleNotFoundError) as e:
+    except (ValueError, KeyError, FileNotFoundError, ModuleNotFoundError) as e:
         message = " ".join(str(e).strip().strip('"').split())  # draccus nests messages over several lines
         print(f"lerobot-eval: error: {message}", file=sys.stderr)
         sys.exit(2)
