@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from lerobot.configs.types import FeatureType, PolicyFeature
-from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_PREFIX
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_PREFIX, REWARD
 
 
 def dataset_to_policy_features(features: dict[str, dict]) -> dict[str, PolicyFeature]:
@@ -81,3 +81,24 @@ def check_delta_timestamps(
             )
         delta_indices[key] = [round(d * fps) for d in dts]
     return delta_indices
+
+
+def resolve_delta_timestamps(policy_cfg, ds_meta) -> dict[str, list[float]] | None:
+    """The time windows a policy needs, in seconds, for the features of a dataset (spec §1.6).
+
+    `policy_cfg` exposes `observation_delta_indices`, `action_delta_indices`, `reward_delta_indices`
+    (frame offsets, or None for "no window"); `ds_meta` exposes `features` and `fps`. Every `observation.*`
+    feature gets `observation_delta_indices / fps`, `action` gets `action_delta_indices / fps` and
+    `next.reward` gets `reward_delta_indices / fps`. None when the policy needs no window at all.
+    """
+    fps = ds_meta.fps
+    windows = {
+        ACTION: policy_cfg.action_delta_indices,
+        REWARD: policy_cfg.reward_delta_indices,
+    }
+    delta_timestamps: dict[str, list[float]] = {}
+    for key in ds_meta.features:
+        indices = policy_cfg.observation_delta_indices if key.startswith(OBS_PREFIX) else windows.get(key)
+        if indices is not None:
+            delta_timestamps[key] = [i / fps for i in indices]
+    return delta_timestamps or None
