@@ -102,3 +102,21 @@ def resolve_delta_timestamps(policy_cfg, ds_meta) -> dict[str, list[float]] | No
         if indices is not None:
             delta_timestamps[key] = [i / fps for i in indices]
     return delta_timestamps or None
+
+
+IMAGENET_STATS = {"mean": [[[0.485]], [[0.456]], [[0.406]]], "std": [[[0.229]], [[0.224]], [[0.225]]]}
+"""Per-channel (3, 1, 1) ImageNet mean/std, used for camera features at training time by default."""
+
+
+def with_imagenet_stats(stats: dict[str, dict[str, np.ndarray]], camera_keys: list[str]) -> dict:
+    """A copy of `stats` whose camera features have ImageNet mean/std (float32 (3,1,1)), spec §1.4.
+
+    What the reference's training does when `dataset.use_imagenet_stats` is true (the default); min, max,
+    count and quantiles are kept. Cameras without stats get only mean/std.
+    """
+    out = {key: dict(ft_stats) for key, ft_stats in stats.items()}
+    for key in camera_keys:
+        entry = out.setdefault(key, {})
+        for name, value in IMAGENET_STATS.items():
+            entry[name] = np.asarray(value, dtype=np.float32)
+    return out

@@ -41,3 +41,25 @@ def test_format_ranges():
     assert format_ranges([0, 1, 2, 3]) == "0..3"
     assert format_ranges([1, 3]) == "[1, 3]"
     assert format_ranges([]) == "none"
+
+
+def test_with_imagenet_stats_matches_fixture_normalizer(reference_fixtures):
+    """The reference's ACT checkpoint was normalised with the dataset stats + ImageNet camera mean/std."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from lerobot.datasets.utils import with_imagenet_stats
+
+    meta = LeRobotDatasetMetadata("local/pusht_v30", root=reference_fixtures / "datasets" / "pusht_v30")
+    stats = with_imagenet_stats(meta.stats, meta.camera_keys)
+    assert meta.stats["observation.image"]["mean"].shape == (3, 1, 1)
+    assert not np.allclose(
+        meta.stats["observation.image"]["std"], stats["observation.image"]["std"]
+    )  # a copy
+    saved = load_file(
+        reference_fixtures
+        / "policies/act/pretrained_model/policy_preprocessor_step_3_normalizer_processor.safetensors"
+    )
+    for name, value in saved.items():
+        key, stat = name.rsplit(".", 1)
+        np.testing.assert_array_equal(np.asarray(stats[key][stat], dtype=np.float32), value, err_msg=name)
