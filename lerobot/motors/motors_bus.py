@@ -215,6 +215,10 @@ class MotorsBus(abc.ABC):
     def set_baudrate(self, baudrate: int) -> None:
         if not self.port_handler.setBaudRate(baudrate):
             raise MotorBusError(f"{self.port}: could not set baud rate {baudrate}.")
+        # The SDKs open the port non-blocking and spin on `read()` until a status packet completes, burning
+        # a core per bus. A 1 ms read timeout lets `read()` wait in select() instead: the same latency
+        # (it returns as soon as the bytes are there), the SDK's own packet timeouts unchanged.
+        self.port_handler.ser.timeout = 0.001
 
     def _require_connected(self) -> None:
         if not self.is_connected:

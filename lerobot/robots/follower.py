@@ -15,7 +15,7 @@ from lerobot.cameras.utils import make_cameras_from_configs
 from lerobot.motors.motors_bus import Motor, MotorsBus
 from lerobot.robots.arm import MotorArmMixin
 from lerobot.robots.config import RobotConfig
-from lerobot.robots.robot import Robot
+from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 from lerobot.utils.robot_utils import ensure_safe_goal_position
 
 
@@ -92,7 +92,7 @@ class FollowerArm(MotorArmMixin, Robot, abc.ABC):
         positions = self.bus.sync_read("Present_Position", self.feature_motors)
         obs: dict[str, Any] = {f"{m}.pos": v for m, v in positions.items()}
         for name, cam in self.cameras.items():
-            obs[name] = cam.async_read()
+            obs[name] = cam.async_read(timeout_ms=CAMERA_TIMEOUT_MS)
         return obs
 
     def send_action(self, action: dict[str, Any]) -> dict[str, float]:

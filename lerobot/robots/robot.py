@@ -14,6 +14,10 @@ from typing import Any, ClassVar
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.device import CalibratedDevice
 
+# How long `get_observation` waits for a new camera frame before raising: several frame periods, so that a
+# loaded machine (encoding in the background) does not abort a recording, while a dead camera still does.
+CAMERA_TIMEOUT_MS = 1000
+
 
 class Robot(CalibratedDevice, abc.ABC):
     config_class: ClassVar[type[RobotConfig]]

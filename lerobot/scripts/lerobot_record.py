@@ -51,6 +51,10 @@ class DatasetRecordConfig:
     tags: list[str] | None = None
     num_image_writer_processes: int = 0
     num_image_writer_threads_per_camera: int = 4
+    # Video codec (default: the dataset writer's, AV1 libsvtav1); e.g. h264 encodes faster.
+    vcodec: str | None = None
+    # Encode camera frames while recording (one encoder thread per camera) instead of at save time.
+    streaming_encoding: bool = False
 
     def __post_init__(self):
         if self.fps <= 0 or self.num_episodes <= 0 or self.episode_time_s <= 0 or self.reset_time_s < 0:
@@ -184,10 +188,15 @@ def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
         **hw_to_dataset_features(robot.action_features, ACTION, ds_cfg.video),
         **hw_to_dataset_features(robot.observation_features, "observation", ds_cfg.video),
     }
-    writer_args = {
+    writer_args: dict[str, Any] = {
         "image_writer_processes": ds_cfg.num_image_writer_processes,
         "image_writer_threads": ds_cfg.num_image_writer_threads_per_camera * len(robot.cameras),
+        "streaming_encoding": ds_cfg.streaming_encoding,
     }
+    if ds_cfg.vcodec is not None:
+        from lerobot.datasets.video_encoding import VideoEncodingConfig
+
+        writer_args["video_config"] = VideoEncodingConfig(vcodec=ds_cfg.vcodec)
     if cfg.resume:
         root = ds_cfg.root if ds_cfg.root is not None else None
         if root is None:

@@ -16,7 +16,7 @@ from lerobot.cameras.utils import make_cameras_from_configs
 from lerobot.robots.bimanual import SIDES, prefixed, split_by_side
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.device import calibration_root
-from lerobot.robots.robot import Robot
+from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 from lerobot.robots.viperx import ViperX, ViperXConfig
 
 
@@ -114,7 +114,7 @@ class Aloha(Robot):
         for side, arm in self.arms.items():
             obs.update(prefixed(side, arm.get_observation()))
         for name, cam in self.cameras.items():
-            obs[name] = cam.async_read()
+            obs[name] = cam.async_read(timeout_ms=CAMERA_TIMEOUT_MS)
         return obs
 
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from lerobot.motors.feetech import FeetechMotorsBus
 from lerobot.motors.motors_bus import Motor, MotorNormMode
 from lerobot.robots.arm import MotorArmMixin
 from lerobot.robots.lekiwi.config_lekiwi import LeKiwiConfig
-from lerobot.robots.robot import Robot
+from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 from lerobot.utils.robot_utils import ensure_safe_goal_position
 
 ARM = (
@@ -113,7 +113,7 @@ class LeKiwi(MotorArmMixin, Robot):
             self.wheel_raw_to_body(self.bus.sync_read("Present_Velocity", list(WHEELS), normalize=False))
         )
         for name, cam in self.cameras.items():
-            obs[name] = cam.async_read()
+            obs[name] = cam.async_read(timeout_ms=CAMERA_TIMEOUT_MS)
         return obs
 
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]:
