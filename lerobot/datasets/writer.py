@@ -189,14 +189,34 @@ class DatasetWriter:
         allow_nan: bool = False,
         encoder_niceness: int = 0,
         streaming_encoding: bool = False,
+        vcodec: str | None = None,
+        metadata_buffer_size: int = 10,
+        batch_encoding_size: int = 1,
     ) -> DatasetWriter:
         """A new dataset at `root` (must not exist or be empty).
 
-        `encoder_niceness` > 0 lowers the priority of the background saver thread (and of the encoder
-        threads it starts), trading save latency for a steadier recording loop on a busy machine.
+        `vcodec` is a shortcut for `video_config=VideoEncodingConfig(vcodec=...)` ("libsvtav1", "h264",
+        "hevc"). `encoder_niceness` > 0 lowers the priority of the background saver thread (and of the
+        encoder threads it starts), trading save latency for a steadier recording loop on a busy machine.
         `streaming_encoding=True` encodes video frames while they are recorded (one encoder thread per
-        camera) instead of writing temporary PNGs and encoding them at save time."""
+        camera) instead of writing temporary PNGs and encoding them at save time.
+        `metadata_buffer_size` is accepted for compatibility with the reference and ignored: every save
+        writes its episode row (a buffered row would be lost in a crash). `batch_encoding_size` must be 1."""
         root = Path(root)
+        if batch_encoding_size != 1:
+            raise ValueError(
+                f"batch_encoding_size={batch_encoding_size} is not supported: episodes are encoded one by one so "
+                "each save is durable. To keep the recording loop free while encoding, use "
+                "save_episode(wait=False) or streaming_encoding=True."
+            )
+        if not isinstance(metadata_buffer_size, int) or metadata_buffer_size < 1:
+            raise ValueError(f"metadata_buffer_size must be an int >= 1, got {metadata_buffer_size!r}.")
+        if vcodec is not None:
+            if video_config is not None and video_config.vcodec != vcodec:
+                raise ValueError(
+                    f"vcodec={vcodec!r} contradicts video_config.vcodec={video_config.vcodec!r}: give one of them."
+                )
+            video_config = video_config or VideoEncodingConfig(vcodec=vcodec)
         if root.exists() and any(root.iterdir()):
             raise FileExistsError(
                 f"Dataset root {root} already exists and is not empty: create() needs a new directory "

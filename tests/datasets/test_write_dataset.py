@@ -415,3 +415,27 @@ def test_png_writer_processes(tmp_path):
             pq.read_table(root / "data/chunk-000/file-000.parquet").column("observation.image").to_pylist()
         )
     assert tables[0] == tables[1]
+
+
+def test_create_options(tmp_path):
+    features = make_features(n_cameras=1, camera_shape=(32, 32, 3), state_dim=2)
+    with pytest.raises(ValueError, match="batch_encoding_size=4 is not supported"):
+        DatasetWriter.create(tmp_path / "a", 10, features, batch_encoding_size=4)
+    with pytest.raises(ValueError, match="contradicts"):
+        DatasetWriter.create(tmp_path / "b", 10, features, vcodec="h264", video_config=VideoEncodingConfig())
+    with pytest.raises(ValueError, match="fps must be a positive int"):
+        DatasetWriter.create(tmp_path / "c", 0, features)
+    with pytest.raises(ValueError, match="must not contain '/'"):
+        DatasetWriter.create(tmp_path / "d", 10, {"a/b": {"dtype": "float32", "shape": [1]}})
+    with pytest.raises(ValueError, match="unknown dtype 'float33'"):
+        DatasetWriter.create(tmp_path / "e", 10, {"x": {"dtype": "float33", "shape": [1]}})
+    writer = DatasetWriter.create(tmp_path / "f", 10, features, vcodec="h264", metadata_buffer_size=1)
+    rng = np.random.default_rng(0)
+    writer.add_frame(make_frame(features, 0, "t", rng))
+    writer.add_frame(
+        {**make_frame(features, 1, "t", rng), "observation.image": PIL.Image.new("RGB", (32, 32))}
+    )
+    writer.save_episode()
+    writer.finalize()
+    info = json.loads((tmp_path / "f/meta/info.json").read_text())
+    assert info["features"]["observation.image"]["info"]["video.codec"] == "h264"
