@@ -127,3 +127,50 @@ def test_record_two_episodes_then_replay(pair, tmp_path):
     finally:
         for sim in sims:
             sim.stop()
+
+
+def test_rerecord_stop_and_resume(tmp_path):
+    """Left arrow re-records (the episode is dropped), Esc stops (the current episode is saved);
+    --resume appends to the dataset."""
+    sims = (make_sim("so100_follower"), make_sim("so100_leader"))
+    try:
+        calibrate_pair("so100", sims)
+        base = [
+            "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
+            "--teleop.type=so100_leader", f"--teleop.port={sims[1].port}", "--teleop.id=l1",
+            "--dataset.repo_id=test/ev", f"--dataset.root={tmp_path / 'ds'}", "--dataset.single_task=t",
+            "--dataset.fps=20", "--dataset.episode_time_s=5", "--dataset.reset_time_s=0",
+            "--dataset.push_to_hub=false", "--play_sounds=false", "--keyboard=none",
+        ]  # fmt: skip
+        events = new_events()
+        goals = sims[0].motor(1).goal_log  # grows by one per control tick once the robot runs
+
+        def user():
+            for name in ("rerecord_episode", "exit_early", "stop_recording"):
+                target = len(goals) + 6  # let a few ticks of this episode be recorded
+                deadline = time.monotonic() + 30
+                while len(goals) < target and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                events[name] = events["exit_early"] = True
+                while events["exit_early"] and time.monotonic() < deadline:  # the loop took the key
+                    time.sleep(0.01)
+
+        thread = threading.Thread(target=user, daemon=True)
+        thread.start()
+        dataset, stats = record(parse(RecordConfig, [*base, "--dataset.num_episodes=5"]), events=events)
+        thread.join()
+        # 1st attempt re-recorded (dropped), 2nd ended early and saved, 3rd stopped by Esc and saved.
+        assert len(stats) == 3 and dataset.num_episodes == 2
+        dataset, _ = record(
+            parse(
+                RecordConfig,
+                [*base, "--dataset.num_episodes=1", "--dataset.episode_time_s=0.3", "--resume=true"],
+            ),
+            events=new_events(),
+        )
+        assert dataset.num_episodes == 3
+        with pytest.raises(ValueError, match="needs a teleoperator"):
+            parse(RecordConfig, [a for a in base if not a.startswith("--teleop")])
+    finally:
+        for sim in sims:
+            sim.stop()
