@@ -36,3 +36,15 @@ def test_reload_sees_appended_episodes(dataset_copy):
     assert len(ds) == 448 and ds.num_episodes == 5
     assert ds.meta.stats["index"]["count"].tolist() == [448]
     assert ds[447]["episode_index"] == 4 and ds[261]["action_is_pad"].tolist() == [False, True]
+
+
+def test_empty_v3_dataset_loads_with_no_frames(tmp_path, reference_fixtures):
+    """A v3 dataset created but with no episode saved yet: only info.json exists."""
+    root = tmp_path / "empty"
+    (root / "meta").mkdir(parents=True)
+    info = json.loads((reference_fixtures / "datasets/pusht_v30/meta/info.json").read_text())
+    info.update(total_episodes=0, total_frames=0, total_tasks=0, splits={})
+    (root / "meta/info.json").write_text(json.dumps(info))
+    ds = LeRobotDataset("local/empty", root=root)
+    assert len(ds) == 0 and ds.num_episodes == 0 and ds.meta.stats is None
+    assert ds.meta.camera_keys == ["observation.image"]

@@ -64,6 +64,8 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
         check_relative_template(
             info["video_path"], "video_path", info_path, {"chunk_index": 0, "file_index": 0, "video_key": "k"}
         )
+    if info["total_episodes"] == 0 and not (root / TASKS_PATH).exists():
+        return LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)  # created, empty
     tasks = _load_tasks(root)
     files = _episode_files(root)
     if not files and info["total_episodes"] > 0:
