@@ -48,10 +48,18 @@ def load_image_hwc(path: Path | str) -> np.ndarray:
         return np.asarray(img.convert("RGB"))
 
 
-class AsyncImageWriter:
-    """Writes PNG frames on `num_threads` threads or `num_processes` processes (0 and 0: synchronous)."""
+def _lower_priority(niceness: int) -> None:
+    from lerobot.datasets.video_encoding import lower_thread_priority
 
-    def __init__(self, num_processes: int = 0, num_threads: int = 0):
+    lower_thread_priority(niceness)
+
+
+class AsyncImageWriter:
+    """Writes PNG frames on `num_threads` threads or `num_processes` processes (0 and 0: synchronous).
+
+    `niceness` > 0 runs the workers at a lower priority than the recording loop."""
+
+    def __init__(self, num_processes: int = 0, num_threads: int = 0, niceness: int = 0):
         if num_processes < 0 or num_threads < 0:
             raise ValueError(
                 f"image_writer_processes ({num_processes}) and image_writer_threads ({num_threads}) must be >= 0."
@@ -63,10 +71,18 @@ class AsyncImageWriter:
             import multiprocessing
 
             self._executor = ProcessPoolExecutor(
-                max_workers=num_processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=num_processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority if niceness > 0 else None,
+                initargs=(niceness,) if niceness > 0 else (),
             )
         elif num_threads > 0:
-            self._executor = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="png-writer")
+            self._executor = ThreadPoolExecutor(
+                max_workers=num_threads,
+                thread_name_prefix="png-writer",
+                initializer=_lower_priority if niceness > 0 else None,
+                initargs=(niceness,) if niceness > 0 else (),
+            )
         else:
             self._executor = None
 

@@ -196,7 +196,7 @@ class DatasetWriter:
         """A new dataset at `root` (must not exist or be empty).
 
         `vcodec` is a shortcut for `video_config=VideoEncodingConfig(vcodec=...)` ("libsvtav1", "h264",
-        "hevc"). `encoder_niceness` > 0 lowers the priority of the background saver thread (and of the
+        "hevc"). `encoder_niceness` > 0 lowers the priority of the PNG writers and the saver thread (and of the
         encoder threads it starts), trading save latency for a steadier recording loop on a busy machine.
         `streaming_encoding=True` encodes video frames while they are recorded (one encoder thread per
         camera) instead of writing temporary PNGs and encoding them at save time.
@@ -395,7 +395,7 @@ class DatasetWriter:
                 continue
             path = temp_image_path(self.root, key, self._next_episode_index, frame_index)
             if self.image_writer is None:
-                self.image_writer = AsyncImageWriter(*self._image_writer_args)
+                self.image_writer = AsyncImageWriter(*self._image_writer_args, niceness=self.encoder_niceness)
             self.image_writer.submit(image, path)
             clean[key] = path
         for key, value in clean.items():
