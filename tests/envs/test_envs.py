@@ -155,3 +155,11 @@ def test_feature_mismatch_names_the_features():
     check_policy_features_match_env(
         {OBS_ENV_STATE: features[OBS_ENV_STATE]}, PushtEnv(obs_type="environment_state_agent_pos")
     )
+
+
+def test_missing_env_package_names_the_extra(monkeypatch):
+    monkeypatch.setattr(PushtEnv, "package_name", property(lambda self: "gym_pusht_not_installed"))
+    with pytest.raises(
+        ModuleNotFoundError, match=r"needs the package 'gym_pusht_not_installed'.*pip install"
+    ):
+        make_env(PushtEnv())
