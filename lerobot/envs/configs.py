@@ -172,8 +172,12 @@ class PushtEnv(EnvConfig):
             # returns observation frames of its `observation_width/height`, 96x96, which is what the
             # pusht datasets and policies use; declaring the real shape lets the feature check work.
             self.features["pixels"] = PolicyFeature(type=FeatureType.VISUAL, shape=(96, 96, 3))
+            self.features.pop(
+                "environment_state", None
+            )  # e.g. a saved config re-parsed with another obs_type
         elif self.obs_type == "environment_state_agent_pos":
             self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(16,))
+            self.features.pop("pixels", None)
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:

@@ -163,3 +163,9 @@ def test_missing_env_package_names_the_extra(monkeypatch):
         ModuleNotFoundError, match=r"needs the package 'gym_pusht_not_installed'.*pip install"
     ):
         make_env(PushtEnv())
+
+
+def test_obs_type_override_of_a_saved_config_drops_stale_features():
+    saved = PushtEnv()  # pixels_agent_pos
+    cfg = PushtEnv(obs_type="environment_state_agent_pos", features=dict(saved.features))
+    assert set(env_to_policy_features(cfg)) == {ACTION, OBS_STATE, OBS_ENV_STATE}
