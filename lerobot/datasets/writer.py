@@ -380,8 +380,8 @@ class DatasetWriter:
         frame_index = self.episode_buffer["size"]
         for key in self.camera_keys:
             image = image_to_hwc_uint8(clean[key], key)
-            if image is frame[key] or image.base is frame[key]:
-                image = image.copy()  # the caller may reuse its camera buffer for the next frame
+            if image is frame[key] or not image.flags.owndata:
+                image = image.copy()  # the caller may reuse its camera buffer (array or tensor) next tick
             if self.streaming_encoding and key in self.video_keys:
                 encoder = self._stream_encoders.get(key)
                 if encoder is None:

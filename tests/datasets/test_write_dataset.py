@@ -439,3 +439,32 @@ def test_create_options(tmp_path):
     writer.finalize()
     info = json.loads((tmp_path / "f/meta/info.json").read_text())
     assert info["features"]["observation.image"]["info"]["video.codec"] == "h264"
+
+
+def test_reused_camera_buffers_are_copied(tmp_path):
+    """A camera driver that fills the same buffer (numpy or torch) every tick must not corrupt queued frames."""
+    import torch
+
+    features = make_features(n_cameras=2, camera_shape=(32, 32, 3), state_dim=1, use_videos=False)
+    writer = DatasetWriter.create(tmp_path / "ds", 10, features, image_writer_threads=2)
+    np_buffer = np.zeros((32, 32, 3), np.uint8)
+    torch_buffer = torch.zeros(3, 32, 32, dtype=torch.uint8)
+    for i in range(6):
+        np_buffer[:] = i * 10
+        torch_buffer[:] = i * 20
+        writer.add_frame(
+            {
+                "observation.images.cam0": np_buffer,
+                "observation.images.cam1": torch_buffer,
+                "observation.state": np.zeros(1, np.float32),
+                "action": np.zeros(1, np.float32),
+                "task": "t",
+            }
+        )
+    writer.save_episode()
+    writer.finalize()
+    table = pq.read_table(tmp_path / "ds/data/chunk-000/file-000.parquet").to_pydict()
+    for i in range(6):
+        for key, value in (("observation.images.cam0", i * 10), ("observation.images.cam1", i * 20)):
+            img = np.asarray(PIL.Image.open(io.BytesIO(table[key][i]["bytes"])))
+            assert (img == value).all(), (key, i)
