@@ -18,11 +18,15 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lerobot.configs.parser import parse
+from lerobot.configs.policies import PreTrainedConfig
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_features
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
@@ -68,8 +72,11 @@ class DatasetRecordConfig:
 class RecordConfig:
     robot: RobotConfig
     dataset: DatasetRecordConfig
-    # The teleoperator giving the actions (required: policy-driven recording is not available yet).
+    # The teleoperator giving the actions (during the episodes unless a policy drives, and during resets).
     teleop: TeleoperatorConfig | None = None
+    # A policy driving the robot instead (`--policy.path=<checkpoint dir or hub id>`); the dataset name
+    # must start with `eval_`.
+    policy: PreTrainedConfig | None = None
     # Seconds of teleoperation before the first episode, not recorded.
     warmup_time_s: float = 0
     display_data: bool = False
@@ -81,9 +88,15 @@ class RecordConfig:
     keyboard: str = "auto"
 
     def __post_init__(self):
-        if self.teleop is None:
+        if self.teleop is None and self.policy is None:
             raise ValueError(
-                "lerobot-record needs a teleoperator (--teleop.type=...) to produce the actions."
+                "lerobot-record needs a teleoperator (--teleop.type=...) or a policy (--policy.path=...) to "
+                "produce the actions."
+            )
+        if self.policy is not None and not self.dataset.repo_id.split("/")[-1].startswith("eval_"):
+            raise ValueError(
+                f"Datasets recorded by a policy are evaluations: name it 'eval_...' (got "
+                f"--dataset.repo_id={self.dataset.repo_id})."
             )
 
 
@@ -127,17 +140,38 @@ def start_keyboard_listener(events: dict[str, bool], backend: str) -> tuple[Any,
     return keyboard, stop
 
 
+def policy_action(policy: Any, ds_features: dict[str, dict], observation: dict[str, Any], task: str | None):
+    """One policy step: robot observation -> batch of 1 (state (1, D), images (1, C, H, W) in [0, 1]) ->
+    env-space action dict keyed by the dataset's action names."""
+    import torch
+
+    frame = build_dataset_frame(ds_features, observation, "observation")
+    device = torch.device(str(policy.config.device))
+    batch: dict[str, Any] = {"task": [task or ""]}
+    for key, value in frame.items():
+        tensor = torch.as_tensor(np.asarray(value))
+        if tensor.ndim == 3:  # (H, W, C) uint8 -> (C, H, W) float in [0, 1]
+            tensor = tensor.permute(2, 0, 1).float() / 255.0
+        batch[key] = tensor.float().unsqueeze(0).to(device)
+    action = policy.select_action(batch)[0].cpu().numpy()
+    return dict(zip(ds_features[ACTION]["names"], action.tolist(), strict=True))
+
+
 def record_loop(
     robot: Robot,
-    teleop: Teleoperator,
+    teleop: Teleoperator | None,
     events: dict[str, bool],
     fps: int,
     control_time_s: float,
     dataset: Any = None,
     single_task: str | None = None,
     display_data: bool = False,
+    policy: Any = None,
 ) -> dict[str, float]:
-    """Teleoperate for `control_time_s` (or until an event); with a dataset, add one frame per tick."""
+    """Run the robot for `control_time_s` (or until an event) from the policy if given, else the
+    teleoperator (neither: the robot holds still); with a dataset, add one frame per tick."""
+    if dataset is not None and policy is None and teleop is None:
+        raise ValueError("Recording needs actions: give a teleoperator or a policy.")
     timer = LoopTimer(fps)
     while timer.elapsed_s < control_time_s:
         timer.start_tick()
@@ -145,7 +179,13 @@ def record_loop(
             events["exit_early"] = False
             break
         observation = robot.get_observation()
-        sent = robot.send_action(teleop.get_action())
+        if policy is not None:
+            sent = robot.send_action(policy_action(policy, dataset.features, observation, single_task))
+        elif teleop is not None:
+            sent = robot.send_action(teleop.get_action())
+        else:
+            timer.end_tick()
+            continue
         if dataset is not None:
             frame = {
                 **build_dataset_frame(dataset.features, observation, "observation"),
@@ -182,7 +222,7 @@ def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
     robot = make_robot_from_config(cfg.robot)
-    teleop = make_teleoperator_from_config(cfg.teleop)
+    teleop = make_teleoperator_from_config(cfg.teleop) if cfg.teleop is not None else None
     ds_cfg = cfg.dataset
     features = {
         **hw_to_dataset_features(robot.action_features, ACTION, ds_cfg.video),
@@ -220,23 +260,30 @@ def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
             use_videos=ds_cfg.video,
             **writer_args,
         )
+    policy = None
+    if cfg.policy is not None:
+        from lerobot.policies.factory import make_policy
+
+        policy = make_policy(cfg.policy, ds_meta=dataset.meta)
+        policy.eval()
     events = events if events is not None else new_events()
     keyboard, stop_keyboard = start_keyboard_listener(events, cfg.keyboard)
     stats: list[dict[str, float]] = []
     try:
-        with robot, teleop:
+        with ExitStack() as stack:
+            stack.enter_context(robot)
+            if teleop is not None:
+                stack.enter_context(teleop)
             if cfg.warmup_time_s > 0:
                 log_say("Warm up", cfg.play_sounds)
                 record_loop(robot, teleop, events, ds_cfg.fps, cfg.warmup_time_s)
             recorded = 0
             while recorded < ds_cfg.num_episodes and not events["stop_recording"]:
                 log_say(f"Recording episode {dataset.num_episodes}", cfg.play_sounds)
-                stats.append(
-                    record_loop(
-                        robot, teleop, events, ds_cfg.fps, ds_cfg.episode_time_s, dataset, ds_cfg.single_task,
-                        cfg.display_data,
-                    )
-                )  # fmt: skip
+                if policy is not None:
+                    policy.reset()
+                loop_args = (ds_cfg.episode_time_s, dataset, ds_cfg.single_task, cfg.display_data, policy)
+                stats.append(record_loop(robot, teleop, events, ds_cfg.fps, *loop_args))
                 last = recorded == ds_cfg.num_episodes - 1
                 if (
                     not events["stop_recording"]
