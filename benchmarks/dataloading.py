@@ -198,7 +198,7 @@ def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> 
     if len(loader) < 4:
         cpu_n, cpu_end = n, cpu_now() if not workers else float("nan")
     del it
-    return n / elapsed, n, cpu_n / (cpu_end - cpu)
+    return n / elapsed, n, cpu_n / max(cpu_end - cpu, 1e-3)
 
 
 def run(
@@ -206,7 +206,9 @@ def run(
 ) -> list[dict]:
     h, w = size
     t0 = time.perf_counter()
-    ds_root = make_video_dataset(root / f"video_{h}x{w}", h, w, n_episodes, episode_length)
+    ds_root = make_video_dataset(
+        root / f"video_{h}x{w}_{n_episodes}x{episode_length}", h, w, n_episodes, episode_length
+    )
     print(
         f"\n== {h}x{w}: {n_episodes} episodes x {episode_length} frames at {FPS} fps "
         f"(dataset ready in {time.perf_counter() - t0:.1f}s: {ds_root})"
@@ -229,7 +231,7 @@ def run(
         gen = torch.Generator().manual_seed(0)
         perm = torch.randperm(len(dataset), generator=gen).tolist()
         probe, _ = raw_pyav_rate(sample_queries(ds_root, perm[:64], offsets))
-        n = int(min(len(dataset), max(4 * BATCH_SIZE, probe * seconds)))
+        n = int(min(len(dataset), max(5 * BATCH_SIZE, probe * seconds)))
         order = perm[:n]
         queries = sample_queries(ds_root, order, offsets)
         # Best of `repeats` alternating measurements: other processes on the machine only ever slow a run down.
@@ -285,6 +287,8 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=None, help="where datasets are generated/reused")
     parser.add_argument("--sizes", default="96x96,480x640", help="comma-separated HxW list")
     parser.add_argument("--seconds", type=float, default=4.0, help="target duration of each measurement")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes (default 20 small, 6 large)")
+    parser.add_argument("--length", type=int, default=None, help="frames/episode (default 150 / 100)")
     parser.add_argument(
         "--repeats", type=int, default=3, help="measurements per configuration (best is kept)"
     )
@@ -299,8 +303,8 @@ def main() -> None:
             summary += run(
                 root,
                 (h, w),
-                n_episodes=20 if small else 6,
-                episode_length=150 if small else 100,
+                n_episodes=args.episodes or (20 if small else 6),
+                episode_length=args.length or (150 if small else 100),
                 seconds=args.seconds,
                 repeats=args.repeats,
             )
