@@ -141,3 +141,52 @@ def test_sigkill_at_random_moments_keeps_saved_episodes(tmp_path):
     last = ds[len(ds) - 1]
     assert last["task"] == "after crash" and int(last["frame_index"]) == 2
     assert tuple(last["observation.image"].shape) == (3, 32, 32)
+
+
+class _SimulatedCrashError(Exception):
+    pass
+
+
+@pytest.mark.parametrize("renames_before_crash", [None, 0, 2, 5])
+def test_crash_inside_the_commit_is_rolled_forward_or_back(tmp_path, monkeypatch, renames_before_crash):
+    """Deterministic version of the kill test for the commit window: a crash before COMMIT.json (None)
+    loses the episode; a crash after it, with any number of files already moved, keeps it."""
+    root = tmp_path / "ds"
+    config = VideoEncodingConfig(vcodec="h264", preset="ultrafast")
+    writer = DatasetWriter.create(root, 10, FEATURES, video_config=config)
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        writer.add_frame(make_frame(FEATURES, i, "first", rng))
+    writer.save_episode()
+    real_replace = os.replace
+    state = {"committed": False, "moves": 0}
+
+    def crashing_replace(src, dst):
+        if os.path.basename(dst) == "COMMIT.json":
+            if renames_before_crash is None:
+                raise _SimulatedCrashError("power cut before the commit point")
+            real_replace(src, dst)
+            state["committed"] = True
+            return
+        if state["committed"]:
+            if state["moves"] == renames_before_crash:
+                raise _SimulatedCrashError(f"power cut after {renames_before_crash} renames")
+            state["moves"] += 1
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crashing_replace)
+    for i in range(4):
+        writer.add_frame(make_frame(FEATURES, i, "second", rng))
+    with pytest.raises(_SimulatedCrashError):
+        writer.save_episode()
+    monkeypatch.setattr(os, "replace", real_replace)
+    actions = recover(root)
+    expected = 1 if renames_before_crash is None else 2
+    assert any(("rolled forward" if expected == 2 else "discarded") in a for a in actions)
+    assert _check_dataset(root, expected) == expected
+    resumed = DatasetWriter.resume(root, video_config=config)
+    for i in range(2):
+        resumed.add_frame(make_frame(FEATURES, i, "third", rng))
+    resumed.save_episode()
+    resumed.finalize()
+    assert _check_dataset(root, expected + 1) == expected + 1
