@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from lerobot.robots.bimanual import SIDES, prefixed
 from lerobot.robots.device import calibration_root
 from lerobot.teleoperators.config import TeleoperatorConfig
-from lerobot.teleoperators.teleoperator import Teleoperator
+from lerobot.teleoperators.multi_arm import MultiArmTeleoperator
 from lerobot.teleoperators.widowx import WidowX, WidowXConfig
 
 
@@ -20,7 +18,7 @@ class AlohaLeaderConfig(TeleoperatorConfig):
     use_degrees: bool = True
 
 
-class AlohaLeader(Teleoperator):
+class AlohaLeader(MultiArmTeleoperator):
     name = "aloha_leader"
     config_class = AlohaLeaderConfig
 
@@ -36,51 +34,8 @@ class AlohaLeader(Teleoperator):
                     use_degrees=config.use_degrees,
                 )
             )
-            for side in SIDES
+            for side in ("left", "right")
         }
-
-    @property
-    def action_features(self) -> dict[str, Any]:
-        ft: dict[str, Any] = {}
-        for side, arm in self.arms.items():
-            ft.update(prefixed(side, arm.action_features))
-        return ft
-
-    @property
-    def is_connected(self) -> bool:
-        return all(arm.is_connected for arm in self.arms.values())
-
-    @property
-    def is_calibrated(self) -> bool:
-        return all(arm.is_calibrated for arm in self.arms.values())
-
-    def connect(self, calibrate: bool = True) -> None:
-        try:
-            for arm in self.arms.values():
-                arm.input_fn = self.input_fn
-                arm.connect(calibrate)
-        except BaseException:
-            self.disconnect()
-            raise
-
-    def calibrate(self) -> None:
-        for arm in self.arms.values():
-            arm.input_fn = self.input_fn
-            arm.calibrate()
-
-    def configure(self) -> None:
-        for arm in self.arms.values():
-            arm.configure()
-
-    def get_action(self) -> dict[str, Any]:
-        action: dict[str, Any] = {}
-        for side, arm in self.arms.items():
-            action.update(prefixed(side, arm.get_action()))
-        return action
-
-    def disconnect(self) -> None:
-        for arm in self.arms.values():
-            arm.disconnect()
 
 
 __all__ = ["AlohaLeader", "AlohaLeaderConfig"]

@@ -1,0 +1,34 @@
+"""Teleoperators made of several leader arms; actions prefixed by arm (see `lerobot.robots.multi_arm`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lerobot.robots.multi_arm import _ArmsMixin, prefixed
+from lerobot.teleoperators.teleoperator import Teleoperator
+
+
+class MultiArmTeleoperator(_ArmsMixin, Teleoperator):
+    @property
+    def action_features(self) -> dict[str, Any]:
+        return self._prefixed_union("action_features")
+
+    @property
+    def is_connected(self) -> bool:
+        return all(device.is_connected for device in self.arms.values())
+
+    def connect(self, calibrate: bool = True) -> None:
+        try:
+            self._connect_arms(calibrate)
+        except BaseException:
+            self.disconnect()
+            raise
+
+    def get_action(self) -> dict[str, Any]:
+        action: dict[str, Any] = {}
+        for arm, device in self.arms.items():
+            action.update(prefixed(arm, device.get_action()))
+        return action
+
+    def disconnect(self) -> None:
+        self._disconnect_arms()
