@@ -70,3 +70,15 @@ def test_reader_cannot_write(tmp_path):
     with pytest.raises(RuntimeError, match="opened for reading"):
         ds.add_frame({})
     ds.finalize()  # no writer: nothing to do
+
+
+def test_create_defaults_to_hf_lerobot_home(tmp_path):
+    from lerobot.utils.constants import hf_lerobot_home
+
+    features = make_features(n_cameras=1, camera_shape=(32, 32, 3), state_dim=2, use_videos=False)
+    ds = LeRobotDataset.create("me/home_ds", fps=5, features=features)
+    assert ds.root == hf_lerobot_home() / "me/home_ds"
+    ds.add_frame(make_frame(features, 0, "t", np.random.default_rng(0)))
+    ds.save_episode()
+    ds.finalize()
+    assert LeRobotDataset("me/home_ds")[0]["task"] == "t"  # found offline under $HF_LEROBOT_HOME
