@@ -50,9 +50,11 @@ from av.video.reformatter import VideoReformatter
 
 SUPPORTED_BACKENDS = ("pyav",)
 
-# Readers kept open per process (LRU); frames kept per reader after a call (for sequential access).
+# Readers kept open per process (LRU); frames kept per reader after a call, for sequential access (at most
+# MAX_KEPT_FRAMES, and about MAX_KEPT_BYTES of decoded + RGB frames, but at least 2).
 MAX_OPEN_READERS = 32
 MAX_KEPT_FRAMES = 8
+MAX_KEPT_BYTES = 4_000_000
 
 
 class FrameTimestampError(ValueError):
@@ -113,6 +115,8 @@ class _Reader:
             e.timestamp * tb for e in self.stream.index_entries if e.is_keyframe and e.timestamp is not None
         )
         self.reformatter = VideoReformatter()
+        frame_bytes = 4.5 * self.stream.codec_context.width * self.stream.codec_context.height  # yuv420 + rgb
+        self.max_kept = max(2, min(MAX_KEPT_FRAMES, int(MAX_KEPT_BYTES // max(frame_bytes, 1))))
         self.frames: list[list] = []  # [time_s, av.VideoFrame, rgb ndarray | None], ascending time
         self.eof = True  # no decoding position yet: the first call seeks
         self.lock = threading.Lock()
@@ -200,7 +204,7 @@ class _Reader:
                 "shorter than the data or was re-encoded with a different fps."
             )
         out = [self.rgb(self.frames[i]) for i in nearest]
-        del self.frames[: max(0, len(self.frames) - MAX_KEPT_FRAMES)]
+        del self.frames[: max(0, len(self.frames) - self.max_kept)]
         return out
 
 

@@ -116,7 +116,9 @@ def test_video_info_of_reference_video(reference_fixtures):
 # --- generated videos ------------------------------------------------------------------------------
 
 
-def test_random_and_sequential_access_match_full_decode(video):
+@pytest.mark.parametrize("kept_bytes", [video_utils.MAX_KEPT_BYTES, 1])  # 1 -> only 2 frames kept
+def test_random_and_sequential_access_match_full_decode(video, kept_bytes, monkeypatch):
+    monkeypatch.setattr(video_utils, "MAX_KEPT_BYTES", kept_bytes)
     clear_video_reader_cache()
     times, images = _all_frames(video)
     assert times == pytest.approx([i / FPS for i in range(NUM_FRAMES)])
