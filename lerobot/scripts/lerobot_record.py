@@ -219,10 +219,17 @@ def push_dataset_to_hub(root: Path, repo_id: str, private: bool, tags: list[str]
 
 def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
     """Run the recording session; `events` (see `new_events`) can also be set by another thread."""
-    from lerobot.datasets.lerobot_dataset import LeRobotDataset
-
     robot = make_robot_from_config(cfg.robot)
     teleop = make_teleoperator_from_config(cfg.teleop) if cfg.teleop is not None else None
+    return record_session(robot, teleop, cfg, events)
+
+
+def record_session(
+    robot: Robot, teleop: Teleoperator | None, cfg: RecordConfig, events: dict[str, bool] | None
+):
+    """`record` with already built devices (`cfg.robot` / `cfg.teleop` are not used)."""
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+
     ds_cfg = cfg.dataset
     features = {
         **hw_to_dataset_features(robot.action_features, ACTION, ds_cfg.video),

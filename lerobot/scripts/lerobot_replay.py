@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lerobot.configs.parser import parse
-from lerobot.robots import RobotConfig, make_robot_from_config
+from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
 
@@ -56,13 +56,17 @@ def load_episode_actions(repo_id: str, episode: int, root: Path | None) -> tuple
 
 
 def replay(cfg: ReplayConfig) -> np.ndarray:
-    names, actions, fps = load_episode_actions(cfg.dataset.repo_id, cfg.dataset.episode, cfg.dataset.root)
-    robot = make_robot_from_config(cfg.robot)
+    return replay_on(make_robot_from_config(cfg.robot), cfg.dataset)
+
+
+def replay_on(robot: Robot, ds_cfg: DatasetReplayConfig) -> np.ndarray:
+    """Send the episode's actions to `robot` (connected and disconnected here); returns what was sent."""
+    names, actions, fps = load_episode_actions(ds_cfg.repo_id, ds_cfg.episode, ds_cfg.root)
     if set(names) != set(robot.action_features):
         raise ValueError(
             f"The dataset's actions {names} do not match {robot.name}'s {list(robot.action_features)}."
         )
-    timer = LoopTimer(cfg.dataset.fps or fps)
+    timer = LoopTimer(ds_cfg.fps or fps)
     sent_all = []
     with robot:
         for row in actions:
