@@ -230,3 +230,17 @@ def test_sim_bus_cli_process_serves_a_real_bus():
 def test_sim_rejects_mixed_protocols():
     with pytest.raises(ValueError, match="one protocol"):
         SimulatedServoBus.from_models([(1, "sts3215"), (2, "xl330-m288")])
+
+
+def test_noisy_bus_still_works_with_retries(vendor):
+    """5% corrupt and 5% dropped status packets at random: every access succeeds thanks to the retries."""
+    cls, models = VENDORS[vendor]
+    with SimulatedServoBus.from_models(models, seed=1, corrupt_rate=0.05, drop_rate=0.05) as sim:
+        bus = make_bus(vendor, sim.port, num_retries=5)
+        bus.connect()
+        for i in range(40):
+            bus.sync_write("Goal_Position", {"m1": 1000 + i, "m2": 2000, "m3": 3000}, normalize=False)
+            assert bus.sync_read("Goal_Position", normalize=False) == {"m1": 1000 + i, "m2": 2000, "m3": 3000}
+            assert bus.read("Goal_Position", "m1", normalize=False) == 1000 + i
+        bus.disconnect(disable_torque=True)
+        assert not any(sim.torque_enabled(i) for i in sim.motors)
