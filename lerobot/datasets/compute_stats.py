@@ -121,22 +121,26 @@ def auto_downsample(image_chw: np.ndarray, target: int = 150, threshold: int = 3
 
 
 def _histogram_quantiles(x: np.ndarray, minimum: np.ndarray, maximum: np.ndarray) -> dict[str, np.ndarray]:
-    """Quantiles per column of `x` (N, D) from 5000-bin histograms over [min, max]."""
+    """Quantiles per column of `x` (N, D) from 5000-bin histograms, as the reference's running histograms:
+    bin edges `linspace(min - 1e-10, max + 1e-10, 5001)`, the bin where the cumulative count reaches
+    `q * N`, linear interpolation inside it (its left edge when it is the first bin)."""
     n, d = x.shape
     out = {k: np.empty(d, dtype=np.float64) for k in QUANTILE_KEYS}
     for j in range(d):
-        lo, hi = float(minimum[j]), float(maximum[j])
-        if n < 2 or hi <= lo:
+        if n < 2:
             for k in QUANTILE_KEYS:
-                out[k][j] = float(np.mean(x[:, j])) if n < 2 else lo
+                out[k][j] = float(np.mean(x[:, j]))
             continue
-        counts, edges = np.histogram(x[:, j], bins=HISTOGRAM_BINS, range=(lo, hi))
-        cdf = np.cumsum(counts) / n
+        edges = np.linspace(float(minimum[j]) - 1e-10, float(maximum[j]) + 1e-10, HISTOGRAM_BINS + 1)
+        counts, _ = np.histogram(x[:, j], bins=edges)
+        cumsum = np.cumsum(counts)
         for k, q in zip(QUANTILE_KEYS, QUANTILES, strict=True):
-            b = int(np.searchsorted(cdf, q, side="left"))
-            b = min(b, HISTOGRAM_BINS - 1)
-            prev = cdf[b - 1] if b > 0 else 0.0
-            frac = (q - prev) / (cdf[b] - prev) if cdf[b] > prev else 0.0
+            target = q * n
+            b = min(int(np.searchsorted(cumsum, target, side="left")), HISTOGRAM_BINS - 1)
+            if b == 0 or counts[b] == 0:
+                out[k][j] = edges[b]
+                continue
+            frac = (target - cumsum[b - 1]) / counts[b]
             out[k][j] = edges[b] + frac * (edges[b + 1] - edges[b])
     return out
 

@@ -538,6 +538,8 @@ class DatasetWriter:
         # Stats (cameras from the sampled PNGs).
         stats_input = dict(ep.columns)
         stats_input.update(ep.camera_paths)
+        # as the reference: timestamp stats from frame_index / fps before the float32 cast of the column
+        stats_input["timestamp"] = ep.columns["frame_index"] / self.fps
         ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
 
         # Data parquet.

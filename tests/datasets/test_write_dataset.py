@@ -468,3 +468,49 @@ def test_reused_camera_buffers_are_copied(tmp_path):
         for key, value in (("observation.images.cam0", i * 10), ("observation.images.cam1", i * 20)):
             img = np.asarray(PIL.Image.open(io.BytesIO(table[key][i]["bytes"])))
             assert (img == value).all(), (key, i)
+
+
+@pytest.mark.parametrize("name", ["pusht_v30", "multicam_v30"])
+def test_episode_stats_match_the_reference(reference_fixtures, name):
+    """compute_episode_stats on the fixture's own rows (PNG images are lossless) reproduces the reference's
+    per-episode stats: min/max/mean/count exactly, quantiles to one histogram bin; std everywhere except
+    cameras, where the reference writes 0 (uint8 overflow) and we write the real value."""
+    from lerobot.datasets.compute_stats import compute_episode_stats
+
+    base = reference_fixtures / "datasets" / name
+    info = json.loads((base / "meta/info.json").read_text())
+    rows = [
+        r for p in sorted((base / "meta/episodes").rglob("*.parquet")) for r in pq.read_table(p).to_pylist()
+    ]
+    data: dict[str, list] = {}
+    for path in sorted((base / "data").rglob("*.parquet")):
+        for key, values in pq.read_table(path).to_pydict().items():
+            data.setdefault(key, []).extend(values)
+    for row in rows:
+        a, b = row["dataset_from_index"], row["dataset_to_index"]
+        columns = {}
+        for key, ft in info["features"].items():
+            if ft["dtype"] == "image":
+                columns[key] = [np.asarray(PIL.Image.open(io.BytesIO(x["bytes"]))) for x in data[key][a:b]]
+            elif ft["dtype"] != "video":
+                columns[key] = np.asarray(data[key][a:b], dtype=ft["dtype"])
+        columns["timestamp"] = columns["frame_index"] / info["fps"]  # what the writer feeds (float64)
+        mine = compute_episode_stats(columns, info["features"])
+        for key, stats in mine.items():
+            is_camera = info["features"][key]["dtype"] == "image"
+            ref = {s: np.asarray(row[f"stats/{key}/{s}"], dtype=np.float64) for s in stats}
+            got = {s: np.asarray(v, dtype=np.float64).reshape(ref[s].shape) for s, v in stats.items()}
+            for s in ("min", "max", "count"):
+                np.testing.assert_array_equal(got[s], ref[s], err_msg=f"{key}/{s}")
+            np.testing.assert_allclose(got["mean"], ref["mean"], rtol=1e-5, atol=1e-7, err_msg=f"{key}/mean")
+            bin_width = (ref["max"] - ref["min"]) / 5000 + 1e-9
+            for q in ("q01", "q10", "q50", "q90", "q99"):
+                # + float32 rounding of the reference's bin edges for float32 features
+                assert np.all(np.abs(got[q] - ref[q]) <= bin_width + 2e-7 * np.abs(ref[q]) + 1e-6), (key, q)
+            if is_camera:
+                assert np.all(ref["std"] == 0) and np.all(got["std"] > 0.01)
+            else:
+                # the reference's float32 E[x^2]-E[x]^2 cancels: its error grows with |mean| (0.45 for a
+                # constant column at ~300, where ours is the exact 0)
+                tolerance = 1e-3 * np.abs(ref["std"]) + 2e-3 * np.abs(ref["mean"]) + 1e-6
+                assert np.all(np.abs(got["std"] - ref["std"]) <= tolerance), (key, "std")
