@@ -19,6 +19,7 @@ of shuffled frame indices (only frames the EpisodeAwareSampler keeps when the po
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -47,6 +48,15 @@ from lerobot.utils.train_utils import (
 )
 
 logger = logging.getLogger("lerobot.train")
+
+# One JSON object per log line / evaluation, in the output dir (plots, e.g. the demo's training curve).
+TRAIN_METRICS_FILE = "train_metrics.jsonl"
+EVAL_METRICS_FILE = "eval_metrics.jsonl"
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 # ----- data ---------------------------------------------------------------------------------------------
@@ -303,6 +313,7 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
             continue
         if step % cfg.log_freq == 0 or step == cfg.steps:
             logger.info(tracker.summary())
+            append_jsonl(cfg.output_dir / TRAIN_METRICS_FILE, tracker.to_dict())
             if wandb_logger is not None:
                 wandb_logger.log_dict(tracker.to_dict(), step)
             tracker.reset_averages()
@@ -321,6 +332,10 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
                 step, agg["avg_sum_reward"], agg["avg_max_reward"], agg["pc_success"], agg["eval_s"],
                 result["video_paths"],
             )  # fmt: skip
+            append_jsonl(
+                cfg.output_dir / EVAL_METRICS_FILE,
+                {"step": step, **agg, "video_paths": result["video_paths"]},
+            )
             if wandb_logger is not None:
                 wandb_logger.log_dict(agg, step, mode="eval")
                 if result["video_paths"]:
@@ -340,7 +355,6 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
 
 def push_policy_to_hub(policy, cfg: TrainPipelineConfig) -> None:
     """Upload the final weights, config and train_config.json to `--policy.repo_id` (opt-in)."""
-    import json
     import tempfile
 
     from huggingface_hub import HfApi
