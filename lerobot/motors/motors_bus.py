@@ -81,6 +81,8 @@ class MotorsBus(abc.ABC):
     operating_modes: dict[str, int]
     default_baudrate: int = 1_000_000
     factory_baudrate: int = 1_000_000
+    # Retries after a failed transaction when the caller gives none (class-wide default).
+    DEFAULT_NUM_RETRIES: int = 3
     eeprom_end_address: int
     vendor: str
 
@@ -89,7 +91,7 @@ class MotorsBus(abc.ABC):
         port: str,
         motors: dict[str, Motor],
         calibration: dict[str, MotorCalibration] | None = None,
-        num_retries: int = 3,
+        num_retries: int | None = None,
     ):
         if not motors:
             raise ValueError(f"{type(self).__name__} on {port}: `motors` is empty, give at least one motor.")
@@ -105,7 +107,7 @@ class MotorsBus(abc.ABC):
         self.port = port
         self.motors = dict(motors)
         self.calibration: dict[str, MotorCalibration] = dict(calibration or {})
-        self.num_retries = num_retries
+        self.num_retries = self.DEFAULT_NUM_RETRIES if num_retries is None else num_retries
         self._id_to_name = {m.id: name for name, m in motors.items()}
         self.port_handler: Any = None
         self.packet_handler: Any = None

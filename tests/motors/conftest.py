@@ -25,6 +25,9 @@ def sim(vendor):
 
 
 def make_bus(vendor: str, port: str, **kwargs):
+    # The simulator runs as a thread of the test process: on a loaded machine it can miss the SDK's
+    # ~34 ms packet timeout now and then, so allow more retries than the default 3.
+    kwargs.setdefault("num_retries", 6)
     cls, models = VENDORS[vendor]
     motors = {f"m{i}": Motor(i, model, MotorNormMode.DEGREES) for i, model in models}
     return cls(port, motors, **kwargs)

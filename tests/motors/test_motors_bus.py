@@ -70,7 +70,8 @@ def test_persistent_faults_name_port_id_and_register(bus, sim, kind):
     with pytest.raises(MotorBusError) as err:
         bus.read("Present_Position", "m2", normalize=False)
     msg = str(err.value)
-    assert sim.port in msg and "motor id 2" in msg and "'Present_Position'" in msg and "4 tries" in msg
+    assert sim.port in msg and "motor id 2" in msg and "'Present_Position'" in msg
+    assert f"after {bus.num_retries + 1} tries" in msg
     with pytest.raises(MotorBusError) as err:
         bus.sync_read("Present_Position", normalize=False, num_retries=1)
     msg = str(err.value)
@@ -90,7 +91,7 @@ def test_handshake_reports_missing_motor(vendor):
 
 def test_eeprom_locked_while_torque_on_dynamixel():
     with SimulatedServoBus.from_models(VENDORS["dynamixel"][1]) as sim:
-        bus = make_bus("dynamixel", sim.port, num_retries=0)
+        bus = make_bus("dynamixel", sim.port, num_retries=2)  # the access error comes back every time
         with bus:
             bus.enable_torque("m1")
             with pytest.raises(MotorBusError, match="'Homing_Offset'.*motor id 1"):

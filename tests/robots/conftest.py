@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from lerobot.motors import MotorsBus
 from lerobot.motors.sim_bus import ROBOT_PRESETS, SimMotor, SimulatedServoBus
 from lerobot.robots import KochFollowerConfig, SO100FollowerConfig, ViperXConfig
 from lerobot.teleoperators import KochLeaderConfig, SO100LeaderConfig, WidowXConfig
@@ -70,5 +71,10 @@ def _type(cfg_cls) -> str:
 
 @pytest.fixture(autouse=True)
 def _isolated_calibration(tmp_path, monkeypatch):
-    """Each test starts without calibration files (HF_LEROBOT_HOME is shared by the whole session)."""
+    """Each test starts without calibration files (HF_LEROBOT_HOME is shared by the whole session).
+
+    The simulated buses run as threads of the test process; on a loaded CI machine they can be starved
+    for longer than the SDKs' ~34 ms packet timeout several times in a row, so robot tests allow more
+    retries (the fault tests in tests/motors count the default ones)."""
     monkeypatch.setenv("HF_LEROBOT_CALIBRATION", str(tmp_path / "calibration"))
+    monkeypatch.setattr(MotorsBus, "DEFAULT_NUM_RETRIES", 10)

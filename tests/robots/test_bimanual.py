@@ -76,3 +76,45 @@ def test_aloha_defaults():
     assert cfg.max_relative_target == 5.0
     assert set(cfg.cameras) == {"cam_high", "cam_low", "cam_left_wrist", "cam_right_wrist"}
     assert all(c.type == "intelrealsense" for c in cfg.cameras.values())
+
+
+def test_aloha_record_two_episodes_then_replay(aloha_sims, tmp_path):
+    from lerobot.configs.parser import parse
+    from lerobot.scripts.lerobot_record import RecordConfig, new_events, record_session
+    from lerobot.scripts.lerobot_replay import DatasetReplayConfig, replay_on
+
+    robot_sims, leader_sims = aloha_sims["aloha"], aloha_sims["aloha_leader"]
+    ports = {
+        "robot": [
+            f"--robot.left_arm_port={robot_sims['left'].port}",
+            f"--robot.right_arm_port={robot_sims['right'].port}",
+        ],
+        "teleop": [
+            f"--teleop.left_arm_port={leader_sims['left'].port}",
+            f"--teleop.right_arm_port={leader_sims['right'].port}",
+        ],
+    }
+    cfg = parse(
+        RecordConfig,
+        [
+            "--robot.type=aloha", "--robot.id=a1", "--robot.cameras={}", *ports["robot"],
+            "--teleop.type=aloha_leader", "--teleop.id=l1", *ports["teleop"],
+            "--dataset.repo_id=test/aloha", f"--dataset.root={tmp_path / 'ds'}", "--dataset.single_task=t",
+            "--dataset.fps=10", "--dataset.episode_time_s=0.4", "--dataset.reset_time_s=0", "--dataset.num_episodes=2",
+            "--dataset.push_to_hub=false", "--play_sounds=false", "--keyboard=none",
+        ],
+    )  # fmt: skip
+    robot, leader = make_robot_from_config(cfg.robot), make_teleoperator_from_config(cfg.teleop)
+    robot.input_fn = scripted_calibration(robot_sims, robot.arms)
+    leader.input_fn = scripted_calibration(leader_sims, leader.arms)
+    leader_sims["right"].set_present(1, 2300)  # right waist
+    dataset, stats = record_session(robot, leader, cfg, new_events())
+    assert dataset.num_episodes == 2 and dataset.meta.robot_type == "aloha"
+    assert len(dataset.meta.features["action"]["names"]) == 14
+    sent = replay_on(
+        robot, DatasetReplayConfig(repo_id="test/aloha", episode=1, root=tmp_path / "ds", fps=50)
+    )
+    from_ep, to_ep = dataset.meta.episode_range(1)
+    assert sent.shape == (to_ep - from_ep, 14)
+    for sim in (*robot_sims.values(), *leader_sims.values()):
+        assert not any(sim.torque_enabled(i) for i in sim.motors)

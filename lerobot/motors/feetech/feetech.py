@@ -54,7 +54,7 @@ class FeetechMotorsBus(MotorsBus):
         port: str,
         motors: dict[str, Motor],
         calibration: dict[str, MotorCalibration] | None = None,
-        num_retries: int = 3,
+        num_retries: int | None = None,
     ):
         super().__init__(port, motors, calibration, num_retries)
         protocols = {MODEL_PROTOCOL[m.model] for m in self.motors.values()}
