@@ -7,7 +7,8 @@ For each generated video dataset (v3.0, AV1 libsvtav1, yuv420p, g=2, crf=30: the
 defaults, written by lerobot's own DatasetWriter) and each configuration it prints
 
 * `loader`: samples/s through `torch.utils.data.DataLoader(batch_size=32, num_workers=0|2)` over a shuffled
-  order, counted after the first batch (worker start-up excluded), float32 frames as training uses them;
+  order, counted once every worker has delivered a batch (start-up excluded), float32 frames as training
+  uses them;
 * `raw`: samples/s of plain PyAV decoding exactly the same frames in the same order, in this process, with
   every container kept open (seek to the keyframe before the first query, decode forward, pick the nearest
   frame, convert to RGB with one persistent swscale context, single-threaded decoder), no DataLoader, no
@@ -176,12 +177,18 @@ def _process_cpu_seconds(pid: int) -> float:
 
 def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> tuple[float, int, float]:
     """Samples per second and per CPU-second (main process + workers) through a DataLoader over `order`,
-    both counted after the first batch (worker start-up excluded), and the number of samples counted."""
+    and the number of samples counted. Both are counted once every worker has delivered a batch (worker
+    start-up, i.e. fork, copy-on-write faults and first file opens, excluded) and, for the CPU, until the
+    second-to-last batch (workers still alive)."""
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=BATCH_SIZE, sampler=order, num_workers=num_workers, drop_last=False
     )
+    skip = max(1, num_workers)
+    if len(loader) < skip + 3:
+        raise ValueError(f"{len(order)} samples are too few to measure {num_workers} workers")
     it = iter(loader)
-    next(it)  # start-up (worker fork, first decoder opens) excluded
+    for _ in range(skip):
+        next(it)
     workers = [w.pid for w in getattr(it, "_workers", [])]
 
     def cpu_now() -> float:
@@ -190,13 +197,11 @@ def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> 
     cpu = cpu_now()
     start = time.perf_counter()
     n = 0
-    for i, batch in enumerate(it):
+    for i, batch in enumerate(it, start=skip):
         n += len(batch["index"])
-        if i == len(loader) - 3:  # workers still alive (they exit once the sampler is exhausted)
+        if i == len(loader) - 2:
             cpu_n, cpu_end = n, cpu_now()
     elapsed = time.perf_counter() - start
-    if len(loader) < 4:
-        cpu_n, cpu_end = n, cpu_now() if not workers else float("nan")
     del it
     return n / elapsed, n, cpu_n / max(cpu_end - cpu, 1e-3)
 

@@ -12,7 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def test_dataloading_benchmark_runs(tmp_path):
     cmd = [sys.executable, str(REPO_ROOT / "benchmarks" / "dataloading.py"), "--root", str(tmp_path)]
-    cmd += ["--sizes", "64x64", "--episodes", "2", "--length", "40", "--seconds", "0.05", "--repeats", "1"]
+    cmd += ["--sizes", "64x64", "--episodes", "2", "--length", "100", "--seconds", "0.05", "--repeats", "1"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = re.findall(
