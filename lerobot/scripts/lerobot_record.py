@@ -59,6 +59,9 @@ class DatasetRecordConfig:
     vcodec: str | None = None
     # Encode camera frames while recording (one encoder thread per camera) instead of at save time.
     streaming_encoding: bool = False
+    # Nice level (> 0: lower priority) of the background saver/encoder threads, so that encoding does not
+    # starve the control loop on a small machine.
+    encoder_niceness: int = 0
 
     def __post_init__(self):
         if self.fps <= 0 or self.num_episodes <= 0 or self.episode_time_s <= 0 or self.reset_time_s < 0:
@@ -239,6 +242,7 @@ def record_session(
         "image_writer_processes": ds_cfg.num_image_writer_processes,
         "image_writer_threads": ds_cfg.num_image_writer_threads_per_camera * len(robot.cameras),
         "streaming_encoding": ds_cfg.streaming_encoding,
+        "encoder_niceness": ds_cfg.encoder_niceness,
     }
     if ds_cfg.vcodec is not None:
         from lerobot.datasets.video_encoding import VideoEncodingConfig
