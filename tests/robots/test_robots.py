@@ -240,3 +240,33 @@ def test_bad_calibration_file_is_named(tmp_path):
     path.write_text(json.dumps({"shoulder_pan": {"id": 1}}))
     with pytest.raises(ValueError, match="c.json, motor 'shoulder_pan': expected keys"):
         load_calibration(path)
+
+
+SINGLE_BUS = sorted(
+    n for n, c in {**Robot.registry, **Teleoperator.registry}.items() if hasattr(c, "bus_class")
+)
+
+
+@pytest.mark.parametrize("device_type", SINGLE_BUS)
+def test_every_registered_single_bus_device(device_type):
+    """Any robot/teleoperator on one motor bus: connect (scripted calibration), read, command, disconnect."""
+    from tests.robots.conftest import make_sim
+
+    cls = Robot.registry.get(device_type) or Teleoperator.registry[device_type]
+    extra = {"cameras": {}} if "cameras" in cls.config_class.__dataclass_fields__ else {}
+    sim = make_sim(device_type)
+    try:
+        device = cls(cls.config_class(port=sim.port, id="reg", **extra))
+        connect_calibrated(device, sim)
+        if isinstance(device, Robot):
+            obs = device.get_observation()
+            assert set(obs) == set(device.observation_features)
+            action = {k: obs[k] for k in device.action_features if k in obs}
+            assert set(device.send_action(action)) == set(action)
+        else:
+            assert set(device.get_action()) == set(device.action_features)
+        assert device.is_calibrated
+        device.disconnect()
+        assert not any(sim.torque_enabled(i) for i in sim.motors)
+    finally:
+        sim.stop()
