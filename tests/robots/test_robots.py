@@ -175,11 +175,19 @@ def test_bad_action_keys_are_named(pair, sims):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_torque_off_after_signal_in_subprocess(sims, sig):
-    """A control loop in another process is killed: torque ends up off on every motor."""
-    if sims[0].vendor != "feetech":
-        pytest.skip("runs once, on the SO-100 parametrization (the exit path does not depend on the arm)")
-    follower_cfg, sim = PAIRS["so100"][0], sims[0]
+def test_torque_off_after_signal_in_subprocess(sig):
+    """A control loop in another process is killed: torque ends up off on every motor (SO-100 only: the
+    exit path does not depend on the arm)."""
+    from tests.robots.conftest import make_sim
+
+    follower_cfg, sim = PAIRS["so100"][0], make_sim("so100_follower")
+    try:
+        _signal_test_body(follower_cfg, sim, sig)
+    finally:
+        sim.stop()
+
+
+def _signal_test_body(follower_cfg, sim, sig):
     robot = make_robot_from_config(follower_cfg(port=sim.port, id="sig"))
     connect_calibrated(robot, sim)
     robot.disconnect()
