@@ -7,10 +7,12 @@ Calibration files live in `$HF_LEROBOT_CALIBRATION` (default `$HF_LEROBOT_HOME/c
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from lerobot.motors.motors_bus import MotorCalibration
 from lerobot.utils.constants import hf_lerobot_home
@@ -50,8 +52,10 @@ def save_calibration(path: Path, calibration: dict[str, MotorCalibration]) -> No
     tmp.replace(path)
 
 
-class CalibratedDevice:
-    """Mixin: `id`, `calibration_fpath`, `calibration` (loaded if the file exists) and `input_fn`.
+class CalibratedDevice(abc.ABC):
+    """Base of `Robot` and `Teleoperator`: `id`, `calibration_fpath`, `calibration` (loaded if the file
+    exists), `input_fn`, the connection/calibration interface and the context manager (connect on enter,
+    disconnect on every exit path).
 
     `input_fn` (default: `input`) answers the interactive calibration prompts; tests replace it with a
     scripted function.
@@ -75,3 +79,30 @@ class CalibratedDevice:
 
     def __str__(self) -> str:
         return f"{self.id} {type(self).__name__}"
+
+    def __enter__(self) -> Self:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()
+
+    @property
+    @abc.abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abc.abstractmethod
+    def connect(self, calibrate: bool = True) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def is_calibrated(self) -> bool: ...
+
+    @abc.abstractmethod
+    def calibrate(self) -> None: ...
+
+    @abc.abstractmethod
+    def configure(self) -> None: ...
+
+    @abc.abstractmethod
+    def disconnect(self) -> None: ...

@@ -3,7 +3,8 @@
 Interface (spec §5.2): `observation_features` / `action_features` (flat dicts: `"<motor>.pos": float`,
 camera name -> (H, W, 3)), `connect(calibrate=True)`, `is_connected`, `is_calibrated`, `calibrate()`,
 `configure()`, `get_observation()`, `send_action(action) -> action actually sent`, `disconnect()`.
-A robot is a context manager; torque is disabled on disconnect and on every exit path.
+A robot is a context manager; torque is disabled on disconnect and on every exit path. The connection
+and calibration methods and the context manager are declared once, in `CalibratedDevice`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lerobot.robots.device import CalibratedDevice
 CAMERA_TIMEOUT_MS = 1000
 
 
-class Robot(CalibratedDevice, abc.ABC):
+class Robot(CalibratedDevice):
     config_class: ClassVar[type[RobotConfig]]
     name: ClassVar[str]
     device_kind = "robots"
@@ -35,13 +36,6 @@ class Robot(CalibratedDevice, abc.ABC):
         self.robot_type = self.name
         self._init_device(config.id, config.calibration_dir)
 
-    def __enter__(self) -> Robot:
-        self.connect()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.disconnect()
-
     @property
     @abc.abstractmethod
     def observation_features(self) -> dict[str, Any]: ...
@@ -50,28 +44,8 @@ class Robot(CalibratedDevice, abc.ABC):
     @abc.abstractmethod
     def action_features(self) -> dict[str, Any]: ...
 
-    @property
-    @abc.abstractmethod
-    def is_connected(self) -> bool: ...
-
-    @abc.abstractmethod
-    def connect(self, calibrate: bool = True) -> None: ...
-
-    @property
-    @abc.abstractmethod
-    def is_calibrated(self) -> bool: ...
-
-    @abc.abstractmethod
-    def calibrate(self) -> None: ...
-
-    @abc.abstractmethod
-    def configure(self) -> None: ...
-
     @abc.abstractmethod
     def get_observation(self) -> dict[str, Any]: ...
 
     @abc.abstractmethod
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]: ...
-
-    @abc.abstractmethod
-    def disconnect(self) -> None: ...

@@ -2,7 +2,8 @@
 
 Interface (spec §5.2): `action_features`, `feedback_features`, `connect(calibrate=True)`,
 `is_connected`, `is_calibrated`, `calibrate()`, `configure()`, `get_action()`, `send_feedback()`,
-`disconnect()`; a context manager.
+`disconnect()`; a context manager. The connection and calibration methods and the context manager are
+declared once, in `lerobot.robots.device.CalibratedDevice`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from lerobot.robots.device import CalibratedDevice
 from lerobot.teleoperators.config import TeleoperatorConfig
 
 
-class Teleoperator(CalibratedDevice, abc.ABC):
+class Teleoperator(CalibratedDevice):
     config_class: ClassVar[type[TeleoperatorConfig]]
     name: ClassVar[str]
     device_kind = "teleoperators"
@@ -29,13 +30,6 @@ class Teleoperator(CalibratedDevice, abc.ABC):
         self.config = config
         self._init_device(config.id, config.calibration_dir)
 
-    def __enter__(self) -> Teleoperator:
-        self.connect()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.disconnect()
-
     @property
     @abc.abstractmethod
     def action_features(self) -> dict[str, Any]: ...
@@ -44,29 +38,9 @@ class Teleoperator(CalibratedDevice, abc.ABC):
     def feedback_features(self) -> dict[str, Any]:
         return {}
 
-    @property
-    @abc.abstractmethod
-    def is_connected(self) -> bool: ...
-
-    @abc.abstractmethod
-    def connect(self, calibrate: bool = True) -> None: ...
-
-    @property
-    @abc.abstractmethod
-    def is_calibrated(self) -> bool: ...
-
-    @abc.abstractmethod
-    def calibrate(self) -> None: ...
-
-    @abc.abstractmethod
-    def configure(self) -> None: ...
-
     @abc.abstractmethod
     def get_action(self) -> dict[str, Any]: ...
 
     def send_feedback(self, feedback: dict[str, Any]) -> None:
         if feedback:
             raise NotImplementedError(f"{type(self).__name__} has no feedback channel; got {list(feedback)}.")
-
-    @abc.abstractmethod
-    def disconnect(self) -> None: ...
