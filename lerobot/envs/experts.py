@@ -46,17 +46,14 @@ class PushTExpert:
         if np.linalg.norm(agent - contact) <= self.tolerance or (
             along < -0.6 * self.contact_radius and abs(float(rel @ np.array([-d[1], d[0]]))) < 25.0
         ):
-            target = block + min(self.push_depth, dist) * d - 0.5 * self.contact_radius * d
             target = contact + (self.push_depth + min(dist, 30.0)) * d
             return np.clip(target, 0, 512).astype(np.float32)
         if along > -0.5 * self.contact_radius:  # go around the block first, on the pusher's side
             side = np.array([-d[1], d[0]])
             if float(rel @ side) < 0:
                 side = -side
-            waypoint = block + 1.4 * self.contact_radius * side - 0.6 * self.contact_radius * d
-            step = waypoint - agent
+            target = block + 1.4 * self.contact_radius * side - 0.6 * self.contact_radius * d
         else:
-            step = contact - agent
-        n = np.linalg.norm(step)
-        target = agent + step * min(1.0, 40.0 / max(n, 1e-6))
+            target = contact
+        # Targets depend on the block pose, not on small offsets from the pusher: easier to imitate.
         return np.clip(target, 0, 512).astype(np.float32)

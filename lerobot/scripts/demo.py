@@ -4,8 +4,8 @@ Task: PushT (gym-pusht) with the state observation `environment_state_agent_pos`
 the T + the pusher position), so that a small ACT policy learns in minutes on a CPU. Steps, each runnable
 alone (the demo prints the equivalent lerobot-train / lerobot-eval commands):
 
-    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_episodes 100]   # scripted expert -> v3.0 dataset
-    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 3000]       # lerobot-train on it
+    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_episodes 150]   # scripted expert -> v3.0 dataset
+    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 8000]       # lerobot-train on it
     python -m lerobot.scripts.demo evaluate [--out outputs/demo] [--n_episodes 20]    # trained vs random vs expert
     python -m lerobot.scripts.demo                                                    # all three + report
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import shutil
 import sys
 import time
@@ -43,6 +44,8 @@ POLICY_FLAGS = [
     "--policy.n_encoder_layers=2",
     "--policy.n_decoder_layers=1",
     "--policy.use_vae=false",
+    # ACT normalises no ENV feature by default: the keypoints (0-512 px) would enter the network raw.
+    "--policy.normalization_mapping={VISUAL: MEAN_STD, STATE: MEAN_STD, ENV: MEAN_STD, ACTION: MEAN_STD}",
     "--policy.dropout=0.0",
     "--policy.optimizer_lr=3e-4",
     "--policy.optimizer_weight_decay=0.0",
@@ -158,7 +161,7 @@ def train(out: Path, steps: int, batch_size: int) -> Path:
     if (out / "train").exists():
         shutil.rmtree(out / "train")
     args = train_args(out, steps, batch_size)
-    print("lerobot-train " + " ".join(args), flush=True)
+    print("lerobot-train " + shlex.join(args), flush=True)
     checkpoint = train_main(args)
     plot_training_curve(out / "train" / "train_metrics.jsonl", out / "training_curve.png")
     return checkpoint / "pretrained_model"
@@ -225,7 +228,7 @@ def evaluate(out: Path, n_episodes: int, policy_path: Path | None = None, max_st
     for name, path in (("trained", policy_path), ("random", None)):
         _banner(f"evaluating the {name} policy on {n_episodes} episodes")
         args = eval_args(out, name, n_episodes, path, max_steps)
-        print("lerobot-eval " + " ".join(args), flush=True)
+        print("lerobot-eval " + shlex.join(args), flush=True)
         results[name] = eval_main(parse(EvalPipelineConfig, args))["overall"]
     _banner(f"evaluating the scripted expert on {n_episodes} episodes")
     cfg = parse(EvalPipelineConfig, eval_args(out, "expert", n_episodes, None, max_steps))
@@ -273,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--n_episodes", type=int, default=None, help="expert episodes (collect) / eval episodes"
     )
-    parser.add_argument("--steps", type=int, default=3000, help="training steps")
+    parser.add_argument("--steps", type=int, default=8000, help="training steps")
     parser.add_argument("--batch_size", type=int, default=64, help="training batch size")
     parser.add_argument("--max_steps", type=int, default=300, help="episode length (collect and evaluate)")
     args = parser.parse_args(argv)
@@ -295,7 +298,7 @@ def _run_steps(args) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.step in ("all", "collect"):
         _banner("1/3 collecting demonstrations with the scripted expert")
-        collect(args.out, args.n_episodes or 100, max_steps=args.max_steps)
+        collect(args.out, args.n_episodes or 150, max_steps=args.max_steps)
     if args.step in ("all", "train"):
         _banner("2/3 training ACT on them")
         train(args.out, args.steps, args.batch_size)
