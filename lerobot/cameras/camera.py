@@ -2,11 +2,15 @@
 
 Frames are `np.ndarray` of shape (H, W, 3), dtype uint8, in the configured color order (RGB by default);
 depth frames are (H, W) uint16 in millimetres.
+
+`async_read` is shared: a daemon thread, started on its first call, runs the backend's `_read_loop`,
+which hands each new frame to `_publish`; `_stop_reader` (called by the backend's `disconnect`) ends it.
 """
 
 from __future__ import annotations
 
 import abc
+import threading
 from typing import Any
 
 import numpy as np
@@ -29,6 +33,13 @@ class Camera(abc.ABC):
         self.fps = config.fps
         self.width = config.width
         self.height = config.height
+        # Background reader behind `async_read`.
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._new_frame = threading.Event()
+        self._lock = threading.Lock()
+        self._latest: np.ndarray | None = None
+        self._error: BaseException | None = None
 
     @property
     @abc.abstractmethod
@@ -42,8 +53,38 @@ class Camera(abc.ABC):
         """Capture a frame now (blocking)."""
 
     @abc.abstractmethod
+    def _read_loop(self) -> None:
+        """Body of the reader thread: until `self._stop` is set, `_publish` each new frame; store a
+        capture error in `self._error` (reported by `async_read` on timeout) and keep trying."""
+
+    def _publish(self, frame: np.ndarray) -> None:
+        with self._lock:
+            self._latest = frame
+        self._new_frame.set()
+
     def async_read(self, timeout_ms: float = 200) -> np.ndarray:
         """Latest frame of the background reader; waits for a new one up to `timeout_ms`."""
+        if not self.is_connected:
+            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._read_loop, name=f"{self}_reader", daemon=True)
+            self._thread.start()
+        if not self._new_frame.wait(timeout_ms / 1000):
+            raise TimeoutError(
+                f"{self}: no new frame within {timeout_ms} ms (reader alive: {self._thread.is_alive()}, "
+                f"last error: {self._error!r})."
+            )
+        with self._lock:
+            frame = self._latest
+            self._new_frame.clear()
+        return frame
+
+    def _stop_reader(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=2)
+            self._thread = None
 
     @abc.abstractmethod
     def disconnect(self) -> None: ...

@@ -9,7 +9,6 @@ Frames: (H, W, 3) uint8, RGB unless `color_mode=bgr`.
 from __future__ import annotations
 
 import platform
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -42,12 +41,6 @@ class OpenCVCamera(Camera):
         self.is_file = isinstance(self.index_or_path, Path) and self.index_or_path.is_file()
         self.capture_width, self.capture_height = config.width, config.height
         self.videocapture: Any = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._new_frame = threading.Event()
-        self._lock = threading.Lock()
-        self._latest: np.ndarray | None = None
-        self._error: BaseException | None = None
         self._set_output_size()
 
     def __repr__(self) -> str:
@@ -162,9 +155,7 @@ class OpenCVCamera(Camera):
                 self._error = e
                 time.sleep(0.01)
                 continue
-            with self._lock:
-                self._latest = frame
-            self._new_frame.set()
+            self._publish(frame)
             if self.is_file and period:
                 next_tick += period
                 delay = next_tick - time.perf_counter()
@@ -173,28 +164,8 @@ class OpenCVCamera(Camera):
                 else:
                     next_tick = time.perf_counter()
 
-    def async_read(self, timeout_ms: float = 200) -> np.ndarray:
-        if not self.is_connected:
-            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._read_loop, name=f"{self}_reader", daemon=True)
-            self._thread.start()
-        if not self._new_frame.wait(timeout_ms / 1000):
-            raise TimeoutError(
-                f"{self}: no new frame within {timeout_ms} ms (reader alive: {self._thread.is_alive()}, "
-                f"last error: {self._error!r})."
-            )
-        with self._lock:
-            frame = self._latest
-            self._new_frame.clear()
-        return frame
-
     def disconnect(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=2)
-            self._thread = None
+        self._stop_reader()
         if self.videocapture is not None:
             self.videocapture.release()
             self.videocapture = None

@@ -1,12 +1,11 @@
 """Intel RealSense camera through `pyrealsense2` (extra `realsense`): color, and depth when enabled.
 
-Frames: color (H, W, 3) uint8 RGB (or BGR), depth (H, W) uint16. The same background-reader pattern as
-the OpenCV camera provides `async_read(timeout_ms)` with a clear timeout error.
+Frames: color (H, W, 3) uint8 RGB (or BGR), depth (H, W) uint16. `async_read(timeout_ms)` is the
+`Camera` base's background reader (the same as the OpenCV camera's), with a clear timeout error.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -35,13 +34,6 @@ class RealSenseCamera(Camera):
         super().__init__(config)
         self.config: RealSenseCameraConfig = config
         self.pipeline: Any = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._new_frame = threading.Event()
-        self._lock = threading.Lock()
-        self._latest: np.ndarray | None = None
-        self._latest_depth: np.ndarray | None = None
-        self._error: BaseException | None = None
 
     def __repr__(self) -> str:
         return f"RealSenseCamera({self.config.serial_number_or_name})"
@@ -121,33 +113,14 @@ class RealSenseCamera(Camera):
     def _read_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                color, depth = self._frames(500)
+                color, _ = self._frames(500)
             except RuntimeError as e:
                 self._error = e
                 continue
-            with self._lock:
-                self._latest, self._latest_depth = color, depth
-            self._new_frame.set()
-
-    def async_read(self, timeout_ms: float = 200) -> np.ndarray:
-        if not self.is_connected:
-            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._read_loop, name=f"{self}_reader", daemon=True)
-            self._thread.start()
-        if not self._new_frame.wait(timeout_ms / 1000):
-            raise TimeoutError(f"{self}: no new frame within {timeout_ms} ms (last error: {self._error!r}).")
-        with self._lock:
-            frame = self._latest
-            self._new_frame.clear()
-        return frame
+            self._publish(color)
 
     def disconnect(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=2)
-            self._thread = None
+        self._stop_reader()
         if self.pipeline is not None:
             self.pipeline.stop()
             self.pipeline = None
