@@ -17,29 +17,18 @@ from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.policies.act.configuration_act import ACTConfig
 from lerobot.policies.act.modeling_act import ACTPolicy, ACTTemporalEnsembler
 from lerobot.policies.pretrained import PreTrainedPolicy
+from tests.policies.helpers import features_from_json, load_reference_case, load_state_dict_keys
 
 CASES = ["act", "act_v032"]
 N_STEPS = 12
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    # The fixtures were recorded with OMP_NUM_THREADS=1.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module", params=CASES)
 def case(request, reference_fixtures):
-    root = reference_fixtures / "policies" / request.param
-    return {
-        "name": request.param,
-        "dir": root / "pretrained_model",
-        "expected": load_file(root / "expected.safetensors"),
-        "meta": json.loads((root / "expected.json").read_text()),
-    }
+    return load_reference_case(reference_fixtures, request.param)
 
 
 @pytest.fixture(scope="module")
@@ -211,13 +200,9 @@ def test_old_layout_converts_to_new_layout(reference_fixtures, tmp_path):
 
 @pytest.mark.parametrize("version", ["0.4.4", "0.3.2"])
 def test_default_state_dict_matches_reference_keys(reference_fixtures, version):
-    ref = json.loads((reference_fixtures / "state_dict_keys" / f"act_v{version}.json").read_text())
-    features = {
-        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["input_features"].items()
-    }
-    outputs = {
-        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["output_features"].items()
-    }
+    ref = load_state_dict_keys(reference_fixtures, f"act_v{version}")
+    features = features_from_json(ref["input_features"])
+    outputs = features_from_json(ref["output_features"])
     cfg = ACTConfig(input_features=features, output_features=outputs, device="cpu", **ref["config_overrides"])
     with torch.device("meta"):
         policy = ACTPolicy(cfg)
@@ -384,13 +369,9 @@ def test_new_checkpoint_saved_in_old_layout_round_trips(reference_fixtures, tmp_
 def test_default_old_layout_keys_match_reference(reference_fixtures):
     from lerobot.policies.normalize import legacy_normalization_state
 
-    ref = json.loads((reference_fixtures / "state_dict_keys" / "act_v0.3.2.json").read_text())
-    inputs = {
-        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["input_features"].items()
-    }
-    outputs = {
-        k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in ref["output_features"].items()
-    }
+    ref = load_state_dict_keys(reference_fixtures, "act_v0.3.2")
+    inputs = features_from_json(ref["input_features"])
+    outputs = features_from_json(ref["output_features"])
     cfg = ACTConfig(input_features=inputs, output_features=outputs, device="cpu", **ref["config_overrides"])
     with torch.device("meta"):
         policy = ACTPolicy(cfg)

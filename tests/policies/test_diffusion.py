@@ -13,34 +13,22 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.policies.diffusion.configuration_diffusion import DiffusionConfig
 from lerobot.policies.diffusion.modeling_diffusion import DiffusionPolicy
 from lerobot.policies.pretrained import CheckpointMismatchError
+from tests.policies.helpers import features_from_json, load_reference_case, load_state_dict_keys
 
 CASES = ["diffusion", "diffusion_v032"]
 OBS_KEYS = ["observation.state", "observation.environment_state"]
 N_STEPS = 12
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    # The fixtures were recorded with OMP_NUM_THREADS=1; conv sums move by ~1e-7 with more threads.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module", params=CASES)
 def case(request, reference_fixtures):
-    root = reference_fixtures / "policies" / request.param
-    return {
-        "name": request.param,
-        "dir": root / "pretrained_model",
-        "expected": load_file(root / "expected.safetensors"),
-        "meta": json.loads((root / "expected.json").read_text()),
-    }
+    return load_reference_case(reference_fixtures, request.param)
 
 
 def _load(case) -> DiffusionPolicy:
@@ -233,14 +221,11 @@ def test_default_state_dict_keys_and_shapes(reference_fixtures, version):
     The 0.3.2 list additionally holds the in-model normalization buffers, which live in the policy's
     normalizer here (they are read from / written to the processor files instead).
     """
-    ref = json.loads((reference_fixtures / "state_dict_keys" / f"diffusion_v{version}.json").read_text())
-
-    def features(d):
-        return {k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in d.items()}
+    ref = load_state_dict_keys(reference_fixtures, f"diffusion_v{version}")
 
     cfg = DiffusionConfig(
-        input_features=features(ref["input_features"]),
-        output_features=features(ref["output_features"]),
+        input_features=features_from_json(ref["input_features"]),
+        output_features=features_from_json(ref["output_features"]),
         device="cpu",
         **ref["config_overrides"],
     )

@@ -25,13 +25,7 @@ SMALL = {"down_dims": (16, 32), "horizon": 8, "n_action_steps": 4, "diffusion_st
          "spatial_softmax_num_keypoints": 4, "device": "cpu"}  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    # Small tensors: one thread avoids oversubscription on a shared 2-core machine.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _features(cameras: dict[str, tuple[int, int, int]], env: bool = False) -> dict[str, PolicyFeature]:

@@ -10,23 +10,20 @@ from safetensors.torch import load_file
 from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.policies.tdmpc.configuration_tdmpc import TDMPCConfig
 from lerobot.policies.tdmpc.modeling_tdmpc import TDMPCPolicy, random_shifts_aug
+from tests.policies.helpers import (
+    assert_state_dict_matches_reference_keys,
+    features_from_json,
+    load_state_dict_keys,
+    seed_all,
+)
 
 STATE_KEYS = ["observation.state", "observation.environment_state"]
-
-
-def _features(d: dict) -> dict[str, PolicyFeature]:
-    return {k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in d.items()}
 
 
 def _load(fixture_dir, **overrides) -> TDMPCPolicy:
     policy = TDMPCPolicy.from_pretrained(fixture_dir / "pretrained_model", **overrides)
     assert not policy.training
     return policy
-
-
-def _seed_all(seed: int = 0):
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +81,7 @@ def test_planning_rollout_matches_reference(tdmpc_dir, expected):
     policy.predict_action_chunk_normalized = recording_predict
     policy.reset()
     for t in range(12):
-        _seed_all(0)
+        seed_all(0)
         action = policy.select_action_normalized(_obs(expected, t))
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action_normalized"], rtol=0, atol=1e-5)
     assert len(chunks) == 6  # model called at steps 0, 2, ..., 10
@@ -105,12 +102,12 @@ def test_training_loss_matches_reference(tdmpc_dir, expected):
         }
     )
     ref = json.loads((tdmpc_dir / "expected.json").read_text())["training"]["runs"]["eval"]
-    _seed_all(0)
+    seed_all(0)
     loss, info = policy.forward_normalized(batch)
     torch.testing.assert_close(loss, expected["train/eval/loss"], rtol=1e-4, atol=0)
     # The public forward normalizes the raw batch itself (as the 0.4.4 preprocessor did).
     raw = {k.removeprefix("train/batch/"): v for k, v in expected.items() if k.startswith("train/batch/")}
-    _seed_all(0)
+    seed_all(0)
     loss_raw, _ = policy.forward(raw)
     torch.testing.assert_close(loss_raw, expected["train/eval/loss"], rtol=1e-4, atol=0)
     for key, value in ref["output_dict"].items():
@@ -134,22 +131,19 @@ def test_env_space_rollout_with_normalization(tdmpc_dir, expected):
             torch.testing.assert_close(
                 normalized[k], expected[f"obs_normalized/step{t}/{k}"], rtol=0, atol=1e-6
             )
-        _seed_all(0)
+        seed_all(0)
         action = policy.select_action(raw)
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action"], rtol=0, atol=atol)
 
 
 def test_default_state_dict_matches_reference_keys(reference_fixtures):
-    ref = json.loads((reference_fixtures / "state_dict_keys" / "tdmpc_v0.4.4.json").read_text())
+    ref = load_state_dict_keys(reference_fixtures, "tdmpc_v0.4.4")
     config = TDMPCConfig(
-        input_features=_features(ref["input_features"]),
-        output_features=_features(ref["output_features"]),
+        input_features=features_from_json(ref["input_features"]),
+        output_features=features_from_json(ref["output_features"]),
         device="cpu",
     )
-    policy = TDMPCPolicy(config)
-    got = [(k, list(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in policy.state_dict().items()]
-    assert got == [(k["key"], k["shape"], k["dtype"]) for k in ref["keys"]]
-    assert sum(p.numel() for p in policy.parameters()) == ref["num_parameters"]
+    assert_state_dict_matches_reference_keys(TDMPCPolicy(config), ref)
 
 
 # ----- unit tests (no fixtures) -------------------------------------------------------------------------
@@ -225,13 +219,13 @@ def test_padding_masks_exclude_padded_steps():
     batch["action_is_pad"][:, 1:] = True
     batch["next.reward_is_pad"][:, 1:] = True
     batch["observation.state_is_pad"][:, 2:] = True
-    _seed_all(0)
+    seed_all(0)
     loss_a, _ = policy.forward_normalized(batch)
     # Changing padded targets must not change the loss.
     batch2 = {k: v.clone() for k, v in batch.items()}
     batch2["action"][:, 1:] += 5.0
     batch2["next.reward"][:, 1:] -= 3.0
-    _seed_all(0)
+    seed_all(0)
     loss_b, _ = policy.forward_normalized(batch2)
     torch.testing.assert_close(loss_a, loss_b)
 
@@ -348,10 +342,10 @@ def test_training_rng_order_with_image():
     """Shift augmentation randint (torch) on all (H+1)*B images, then two NumPy choices (V target, advantage)."""
     config = _small_config()
     policy = TDMPCPolicy(config)
-    _seed_all(0)
+    seed_all(0)
     policy.forward_normalized(_train_batch(config))
     torch_after, np_after = torch.get_rng_state(), np.random.get_state()
-    _seed_all(0)
+    seed_all(0)
     pad = round(config.max_random_shift_ratio * 40)
     torch.randint(0, 2 * pad + 1, size=((config.horizon + 1) * 2, 1, 1, 2), dtype=torch.float32)
     np.random.choice(config.q_ensemble_size, size=2)
@@ -389,13 +383,13 @@ def test_any_camera_key_works_for_inference_and_training():
     batch = _train_batch(config)
     batch["observation.images.top"] = batch.pop("observation.image")
     batch["observation.images.top_is_pad"] = batch.pop("observation.image_is_pad")
-    _seed_all(0)
+    seed_all(0)
     loss, _ = policy.forward_normalized(batch)
     assert torch.isfinite(loss)
     policy.eval()
     obs = {"observation.images.top": torch.rand(2, 3, 40, 40), "observation.state": torch.rand(2, 3)}
     assert policy.select_action_normalized(obs).shape == (2, 2)
     # The augmentation is applied to the images the encoder reads: different shifts -> different loss.
-    _seed_all(1)
+    seed_all(1)
     loss_other_shift, _ = policy.forward_normalized(batch)
     assert not torch.equal(loss, loss_other_shift)

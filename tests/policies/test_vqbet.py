@@ -4,7 +4,6 @@ two-phase training, codebook EMA, code sampling variants, optimizer groups, conf
 import copy
 import json
 
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -13,17 +12,14 @@ from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.policies.vqbet.configuration_vqbet import VQBeTConfig
 from lerobot.policies.vqbet.modeling_vqbet import VQBeTPolicy
 from lerobot.policies.vqbet.vqbet_utils import EuclideanCodebook, focal_loss
+from tests.policies.helpers import (
+    assert_state_dict_matches_reference_keys,
+    features_from_json,
+    load_state_dict_keys,
+    seed_all,
+)
 
 KEYS = ["observation.image", "observation.state"]
-
-
-def _features(d: dict) -> dict[str, PolicyFeature]:
-    return {k: PolicyFeature(FeatureType(v["type"]), tuple(v["shape"])) for k, v in d.items()}
-
-
-def _seed_all(seed: int = 0):
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +92,7 @@ def test_rollout_matches_reference(policy, expected):
     policy.predict_action_chunk_normalized = recording_predict
     policy.reset()
     for t in range(12):
-        _seed_all(0)
+        seed_all(0)
         action = policy.select_action_normalized(_obs(expected, t))
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action_normalized"], rtol=0, atol=1e-5)
     assert len(chunks) == 3
@@ -118,7 +114,7 @@ def test_env_space_rollout(policy, expected):
             rtol=0,
             atol=1e-6,
         )
-        _seed_all(0)
+        seed_all(0)
         action = policy.select_action(raw)
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action"], rtol=0, atol=atol)
 
@@ -131,7 +127,7 @@ def test_training_losses_match_reference(policy, expected, vqbet_dir, run):
         policy.vqbet.action_head.vqvae_model.discretized.fill_(False)
     policy.train(run.startswith("train"))
     codebook_before = policy.vqbet.action_head.vqvae_model.vq_layer.layers[0]._codebook.embed.clone()
-    _seed_all(0)
+    seed_all(0)
     loss, info = policy.forward_normalized(_train_batch(expected))
     torch.testing.assert_close(loss, expected[f"train/{run}/loss"], rtol=1e-4, atol=0)
     assert set(info) == set(ref["output_dict"])
@@ -142,22 +138,19 @@ def test_training_losses_match_reference(policy, expected, vqbet_dir, run):
         codebook_before, policy.vqbet.action_head.vqvae_model.vq_layer.layers[0]._codebook.embed
     )
     if run == "eval_phase2":
-        _seed_all(0)
+        seed_all(0)
         loss_raw, _ = policy.forward(_train_batch(expected, normalized=False))
         torch.testing.assert_close(loss_raw, expected[f"train/{run}/loss"], rtol=1e-4, atol=0)
 
 
 def test_default_state_dict_matches_reference_keys(reference_fixtures):
-    ref = json.loads((reference_fixtures / "state_dict_keys" / "vqbet_v0.4.4.json").read_text())
+    ref = load_state_dict_keys(reference_fixtures, "vqbet_v0.4.4")
     config = VQBeTConfig(
-        input_features=_features(ref["input_features"]),
-        output_features=_features(ref["output_features"]),
+        input_features=features_from_json(ref["input_features"]),
+        output_features=features_from_json(ref["output_features"]),
         device="cpu",
     )
-    policy = VQBeTPolicy(config)
-    got = [(k, list(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in policy.state_dict().items()]
-    assert got == [(k["key"], k["shape"], k["dtype"]) for k in ref["keys"]]
-    assert sum(p.numel() for p in policy.parameters()) == ref["num_parameters"]
+    assert_state_dict_matches_reference_keys(VQBeTPolicy(config), ref)
 
 
 # ----- unit tests (no fixtures) -------------------------------------------------------------------------
@@ -387,7 +380,7 @@ def test_v032_layout_checkpoint_loads(vqbet_dir, expected, policy, tmp_path):
     atol = 1e-3 * float((stats["max"] - stats["min"]).max())
     legacy.reset()
     for t in range(2):
-        _seed_all(0)
+        seed_all(0)
         action = legacy.select_action(_obs(expected, t, normalized=False))
         torch.testing.assert_close(action, expected[f"rollout/step{t}/action"], rtol=0, atol=atol)
 
