@@ -97,13 +97,7 @@ class FollowerArm(MotorArmMixin, Robot, abc.ABC):
 
     def send_action(self, action: dict[str, Any]) -> dict[str, float]:
         """Command goal positions; returns the action actually sent (after clamping)."""
-        if not self.is_connected:
-            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        unknown = [k for k in action if k not in self.action_features]
-        if unknown:
-            raise KeyError(
-                f"{self}: unknown action keys {unknown}; expected keys among {list(self.action_features)}."
-            )
+        self._check_action(action)
         goal = {k.removesuffix(".pos"): float(v) for k, v in action.items()}
         if self.config.max_relative_target is not None:
             present = self.bus.sync_read("Present_Position", list(goal))

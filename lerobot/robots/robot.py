@@ -49,3 +49,13 @@ class Robot(CalibratedDevice):
 
     @abc.abstractmethod
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]: ...
+
+    def _check_action(self, action: dict[str, Any]) -> None:
+        """For `send_action`: raise unless connected and every key of `action` is an action feature."""
+        if not self.is_connected:
+            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
+        unknown = [k for k in action if k not in self.action_features]
+        if unknown:
+            raise KeyError(
+                f"{self}: unknown action keys {unknown}; expected keys among {list(self.action_features)}."
+            )

@@ -117,13 +117,7 @@ class LeKiwi(MotorArmMixin, Robot):
         return obs
 
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]:
-        if not self.is_connected:
-            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        unknown = [k for k in action if k not in self.action_features]
-        if unknown:
-            raise KeyError(
-                f"{self}: unknown action keys {unknown}; expected keys among {list(self.action_features)}."
-            )
+        self._check_action(action)
         goal = {k.removesuffix(".pos"): float(v) for k, v in action.items() if k.endswith(".pos")}
         if goal and self.config.max_relative_target is not None:
             present = self.bus.sync_read("Present_Position", list(goal))

@@ -115,13 +115,7 @@ class LeKiwiClient(Robot):
         return {"x.vel": float(x), "y.vel": float(y), "theta.vel": float(theta)}
 
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]:
-        if not self.is_connected:
-            raise RuntimeError(f"{self} is not connected: call `connect()` first.")
-        unknown = [k for k in action if k not in self.action_features]
-        if unknown:
-            raise KeyError(
-                f"{self}: unknown action keys {unknown}; expected keys among {list(self.action_features)}."
-            )
+        self._check_action(action)
         sent = {k: float(v) for k, v in action.items()}
         self.cmd.send_string(json.dumps(sent))
         return sent
