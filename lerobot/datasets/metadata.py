@@ -131,10 +131,6 @@ class LeRobotDatasetMetadata:
 
     # -- info -----------------------------------------------------------------------------------------
     @property
-    def _version(self) -> str:
-        return self.info["codebase_version"]
-
-    @property
     def codebase_version(self) -> str:
         return self.info["codebase_version"]
 

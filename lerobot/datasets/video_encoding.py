@@ -145,17 +145,6 @@ def encode_video_arrays(
     return video_path
 
 
-def video_duration_s(video_path: Path | str) -> float:
-    """End time (s) of the video stream: last packet pts + its duration."""
-    with av.open(str(video_path)) as container:
-        stream = container.streams.video[0]
-        end = 0
-        for packet in container.demux(stream):
-            if packet.pts is not None:
-                end = max(end, packet.pts + (packet.duration or 0))
-        return float(end * stream.time_base)
-
-
 def concatenate_videos(inputs: list[Path | str], output: Path | str) -> list[tuple[float, float]]:
     """Stream-copy `inputs` one after the other into `output` (no re-encoding).
 

@@ -119,15 +119,6 @@ def check_relative_template(template: object, key: str, source: Path, example: d
     return template
 
 
-def resolve_inside(root: Path, rel: str | Path, what: str) -> Path:
-    """`root / rel`, refusing anything that resolves outside `root` (e.g. through a symlinked `..`)."""
-    path = (root / rel).resolve()
-    root_r = root.resolve()
-    if path != root_r and root_r not in path.parents:
-        raise DatasetFormatError(f"{what}: path {rel!r} resolves outside the dataset root {root}.")
-    return root / rel
-
-
 class BlobColumn:
     """Variable-length binary values (e.g. PNG frames) held in two flat numpy arrays.
 
