@@ -34,6 +34,12 @@ BASE_KEYS = ("x.vel", "y.vel", "theta.vel")
 TICKS_PER_DEG = 4096 / 360
 
 
+def motor_features() -> dict[str, type]:
+    """Arm joint positions and base velocities: the action, and the observation without cameras (the
+    same on the robot and on its remote client)."""
+    return {**{f"{m}.pos": float for m in ARM}, **dict.fromkeys(BASE_KEYS, float)}
+
+
 def lekiwi_motors(use_degrees: bool) -> dict[str, Motor]:
     body = MotorNormMode.DEGREES if use_degrees else MotorNormMode.RANGE_M100_100
     motors = {name: Motor(i, "sts3215", body) for i, name in enumerate(ARM[:-1], start=1)}
@@ -63,14 +69,13 @@ class LeKiwi(MotorArmMixin, Robot):
 
     @property
     def observation_features(self) -> dict[str, Any]:
-        ft: dict[str, Any] = {f"{m}.pos": float for m in ARM}
-        ft.update(dict.fromkeys(BASE_KEYS, float))
+        ft: dict[str, Any] = motor_features()
         ft.update({name: (cam.height, cam.width, 3) for name, cam in self.cameras.items()})
         return ft
 
     @property
     def action_features(self) -> dict[str, Any]:
-        return {**{f"{m}.pos": float for m in ARM}, **dict.fromkeys(BASE_KEYS, float)}
+        return motor_features()
 
     @property
     def is_connected(self) -> bool:

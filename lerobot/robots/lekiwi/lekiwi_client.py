@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lerobot.robots.lekiwi.config_lekiwi import LeKiwiClientConfig
-from lerobot.robots.lekiwi.lekiwi import ARM, BASE_KEYS
+from lerobot.robots.lekiwi.lekiwi import motor_features
 from lerobot.robots.lekiwi.lekiwi_host import _import_zmq
 from lerobot.robots.robot import Robot
 
@@ -36,14 +36,13 @@ class LeKiwiClient(Robot):
 
     @property
     def observation_features(self) -> dict[str, Any]:
-        ft: dict[str, Any] = {f"{m}.pos": float for m in ARM}
-        ft.update(dict.fromkeys(BASE_KEYS, float))
+        ft: dict[str, Any] = motor_features()
         ft.update({name: tuple(shape) for name, shape in self.config.camera_shapes.items()})
         return ft
 
     @property
     def action_features(self) -> dict[str, Any]:
-        return {**{f"{m}.pos": float for m in ARM}, **dict.fromkeys(BASE_KEYS, float)}
+        return motor_features()
 
     @property
     def is_connected(self) -> bool:
