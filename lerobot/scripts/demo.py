@@ -4,8 +4,8 @@ Task: PushT (gym-pusht) with the state observation `environment_state_agent_pos`
 the T + the pusher position), so that a small ACT policy learns in minutes on a CPU. Steps, each runnable
 alone (the demo prints the equivalent lerobot-train / lerobot-eval commands):
 
-    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_episodes 150]   # scripted expert -> v3.0 dataset
-    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 8000]       # lerobot-train on it
+    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_episodes 200]   # scripted expert -> v3.0 dataset
+    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 16000]      # lerobot-train on it
     python -m lerobot.scripts.demo evaluate [--out outputs/demo] [--n_episodes 20]    # trained vs random vs expert
     python -m lerobot.scripts.demo                                                    # all three + report
 
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--n_episodes", type=int, default=None, help="expert episodes (collect) / eval episodes"
     )
-    parser.add_argument("--steps", type=int, default=8000, help="training steps")
+    parser.add_argument("--steps", type=int, default=16000, help="training steps")
     parser.add_argument("--batch_size", type=int, default=64, help="training batch size")
     parser.add_argument("--max_steps", type=int, default=300, help="episode length (collect and evaluate)")
     args = parser.parse_args(argv)
@@ -298,7 +298,7 @@ def _run_steps(args) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.step in ("all", "collect"):
         _banner("1/3 collecting demonstrations with the scripted expert")
-        collect(args.out, args.n_episodes or 150, max_steps=args.max_steps)
+        collect(args.out, args.n_episodes or 200, max_steps=args.max_steps)
     if args.step in ("all", "train"):
         _banner("2/3 training ACT on them")
         train(args.out, args.steps, args.batch_size)
