@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import logging
 import sys
@@ -78,6 +79,37 @@ def _policy_fields(config_class: type) -> list[str]:
     return [f.name for f in dataclasses.fields(config_class) if _holds_policy_config(hints.get(f.name))]
 
 
+def _choice_registry(tp: Any) -> type[draccus.ChoiceRegistry] | None:
+    if isinstance(tp, type):
+        return tp if issubclass(tp, draccus.ChoiceRegistry) else None
+    for arg in typing.get_args(tp):
+        registry = _choice_registry(arg)
+        if registry is not None:
+            return registry
+    return None
+
+
+def check_choice_types(config_class: type, args: Sequence[str]) -> None:
+    """A one-line error for `--<field>.type=<name>` naming an unregistered type (argparse would print
+    its whole usage text first)."""
+    if not dataclasses.is_dataclass(config_class):
+        return
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
+        registry = _choice_registry(hints.get(field.name))
+        if registry is None:
+            continue
+        value, _ = pop_arg(list(args), f"{field.name}.type")
+        known = sorted(registry.get_known_choices())
+        if value is None or value in known:
+            continue
+        close = difflib.get_close_matches(value, known, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ValueError(
+            f"--{field.name}.type: unknown type '{value}'; choose one of: {', '.join(known)}.{hint}"
+        )
+
+
 def _load_config_file(source: str) -> dict[str, Any]:
     path = Path(source)
     if path.is_dir():
@@ -132,6 +164,7 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     """Parse `args` (default `sys.argv[1:]`) into `config_class`; see the module docstring."""
     args = list(sys.argv[1:] if args is None else args)
     import_builtin_policy_configs()
+    check_choice_types(config_class, args)
     config_path, args = pop_arg(args, "config_path")
     base: dict[str, Any] = _load_config_file(config_path) if config_path else {}
     pretrained: dict[str, str] = {}

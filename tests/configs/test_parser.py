@@ -81,3 +81,10 @@ def test_pop_arg():
     assert pop_arg(["--a=1"], "b") == (None, ["--a=1"])
     with pytest.raises(ValueError, match="needs a value"):
         pop_arg(["--b"], "b")
+
+
+def test_unknown_choice_type_names_the_flag_and_the_choices():
+    with pytest.raises(
+        ValueError, match=r"--policy.type: unknown type 'vqbett'.*tdmpc, vqbet.*Did you mean 'vqbet'"
+    ):
+        parse(EvalLike, ["--policy.type=vqbett"])

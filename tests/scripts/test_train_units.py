@@ -32,7 +32,7 @@ def _cli_error(monkeypatch, capsys, args: list[str]) -> str:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--policy.type=actt", "--dataset.repo_id=a/b"], "invalid choice: 'actt'"),
+        (["--policy.type=actt", "--dataset.repo_id=a/b"], "unknown type 'actt'; choose one of: act,"),
         (["--dataset.repo_id=a/b"], "--policy.type=<name> or --policy.path"),
         (["--policy.type=act"], "--dataset.repo_id is required"),
         (["--policy.type=act", "--dataset.repo_id=nobody/missing"], "Give a Hub dataset id that exists"),
@@ -51,6 +51,16 @@ def _cli_error(monkeypatch, capsys, args: list[str]) -> str:
 def test_bad_flags_give_one_line_errors(monkeypatch, capsys, tmp_path, args, message):
     monkeypatch.chdir(tmp_path)
     assert message in _cli_error(monkeypatch, capsys, args)
+
+
+def test_unknown_policy_type_is_one_line_with_a_suggestion(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["lerobot-train", "--policy.type=difusion", "--dataset.repo_id=a/b"])
+    with pytest.raises(SystemExit):
+        train_script.cli()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err  # no argparse usage dump before the error
+    assert "--policy.type" in err[0] and "Did you mean 'diffusion'?" in err[0]
 
 
 def test_existing_output_dir_needs_resume(monkeypatch, capsys, tmp_path):
