@@ -240,7 +240,9 @@ def record_session(
     }
     writer_args: dict[str, Any] = {
         "image_writer_processes": ds_cfg.num_image_writer_processes,
-        "image_writer_threads": ds_cfg.num_image_writer_threads_per_camera * len(robot.cameras),
+        # Camera features are the (H, W, C) entries (a remote robot such as `lekiwi_client` has no `cameras`).
+        "image_writer_threads": ds_cfg.num_image_writer_threads_per_camera
+        * sum(isinstance(ft, tuple) for ft in robot.observation_features.values()),
         "streaming_encoding": ds_cfg.streaming_encoding,
         "encoder_niceness": ds_cfg.encoder_niceness,
     }

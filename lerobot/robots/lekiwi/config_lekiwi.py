@@ -21,6 +21,21 @@ def lekiwi_cameras() -> dict[str, CameraConfig]:
     }
 
 
+def default_teleop_keys() -> dict[str, str]:
+    """Keys driving the base: used by `lekiwi_client` and the `lekiwi_leader` teleoperator."""
+    return {
+        "forward": "w",
+        "backward": "s",
+        "left": "a",
+        "right": "d",
+        "rotate_left": "z",
+        "rotate_right": "x",
+        "speed_up": "r",
+        "speed_down": "f",
+        "quit": "q",
+    }
+
+
 @RobotConfig.register_subclass("lekiwi")
 @dataclass(kw_only=True)
 class LeKiwiConfig(RobotConfig):
@@ -65,19 +80,7 @@ class LeKiwiClientConfig(RobotConfig):
     port_zmq_cmd: int = 5555
     port_zmq_observations: int = 5556
     # Keyboard keys driving the base (with the `keyboard` teleoperator).
-    teleop_keys: dict[str, str] = field(
-        default_factory=lambda: {
-            "forward": "w",
-            "backward": "s",
-            "left": "a",
-            "right": "d",
-            "rotate_left": "z",
-            "rotate_right": "x",
-            "speed_up": "r",
-            "speed_down": "f",
-            "quit": "q",
-        }
-    )
+    teleop_keys: dict[str, str] = field(default_factory=default_teleop_keys)
     # Camera shapes the host sends (name -> [height, width, 3]); they size recorded datasets.
     camera_shapes: dict[str, list[int]] = field(
         default_factory=lambda: {"front": [480, 640, 3], "wrist": [640, 480, 3]}

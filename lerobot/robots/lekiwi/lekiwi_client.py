@@ -21,6 +21,22 @@ from lerobot.robots.robot import Robot
 SPEED_LEVELS = ({"xy": 0.1, "theta": 30.0}, {"xy": 0.2, "theta": 60.0}, {"xy": 0.3, "theta": 90.0})
 
 
+def keys_to_base_action(
+    pressed_keys: dict[str, Any], teleop_keys: dict[str, str], speed_index: int
+) -> tuple[dict[str, float], int]:
+    """Pressed keyboard keys -> (base velocities `x.vel`, `y.vel`, `theta.vel`, new speed level index)."""
+    keys = teleop_keys
+    if keys["speed_up"] in pressed_keys:
+        speed_index = min(speed_index + 1, len(SPEED_LEVELS) - 1)
+    if keys["speed_down"] in pressed_keys:
+        speed_index = max(speed_index - 1, 0)
+    speed = SPEED_LEVELS[speed_index]
+    x = speed["xy"] * ((keys["forward"] in pressed_keys) - (keys["backward"] in pressed_keys))
+    y = speed["xy"] * ((keys["left"] in pressed_keys) - (keys["right"] in pressed_keys))
+    theta = speed["theta"] * ((keys["rotate_left"] in pressed_keys) - (keys["rotate_right"] in pressed_keys))
+    return {"x.vel": float(x), "y.vel": float(y), "theta.vel": float(theta)}, speed_index
+
+
 class LeKiwiClient(Robot):
     name = "lekiwi_client"
     config_class = LeKiwiClientConfig
@@ -100,18 +116,10 @@ class LeKiwiClient(Robot):
         return dict(self.last_observation)
 
     def from_keyboard_to_base_action(self, pressed_keys: dict[str, Any]) -> dict[str, float]:
-        keys = self.config.teleop_keys
-        if keys["speed_up"] in pressed_keys:
-            self.speed_index = min(self.speed_index + 1, len(SPEED_LEVELS) - 1)
-        if keys["speed_down"] in pressed_keys:
-            self.speed_index = max(self.speed_index - 1, 0)
-        speed = SPEED_LEVELS[self.speed_index]
-        x = speed["xy"] * ((keys["forward"] in pressed_keys) - (keys["backward"] in pressed_keys))
-        y = speed["xy"] * ((keys["left"] in pressed_keys) - (keys["right"] in pressed_keys))
-        theta = speed["theta"] * (
-            (keys["rotate_left"] in pressed_keys) - (keys["rotate_right"] in pressed_keys)
+        action, self.speed_index = keys_to_base_action(
+            pressed_keys, self.config.teleop_keys, self.speed_index
         )
-        return {"x.vel": float(x), "y.vel": float(y), "theta.vel": float(theta)}
+        return action
 
     def send_action(self, action: dict[str, Any]) -> dict[str, Any]:
         self._check_action(action)
