@@ -239,14 +239,19 @@ class TeleoperateControlConfig(ControlConfig):
     # Loop rate (None: as fast as possible).
     fps: int | None = None
     teleop_time_s: float | None = None
+    # Show observations and actions live in the Rerun viewer (extra `rerun`).
     display_data: bool = False
+    # With display_data: save the display to this .rrd file instead of spawning a viewer.
+    display_data_path: Path | None = None
 
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
 
         robot, leaders = devices.robot(), devices.leaders()
         with leaders, robot:
-            return teleop_loop(leaders, robot, self.fps, self.teleop_time_s, display_data=self.display_data)
+            return teleop_loop(
+                leaders, robot, self.fps, self.teleop_time_s, None, self.display_data, self.display_data_path
+            )
 
 
 @ControlConfig.register_subclass("record")
@@ -266,7 +271,10 @@ class RecordControlConfig(ControlConfig):
     tags: list[str] | None = None
     num_image_writer_processes: int = 0
     num_image_writer_threads_per_camera: int = 4
+    # Show observations and actions live in the Rerun viewer (extra `rerun`).
     display_data: bool = False
+    # With display_data: save the display to this .rrd file instead of spawning a viewer.
+    display_data_path: Path | None = None
     play_sounds: bool = True
     resume: bool = False
     keyboard: str = "auto"
@@ -296,6 +304,7 @@ class RecordControlConfig(ControlConfig):
             teleop=leaders.arms[next(iter(leaders.arms))].config,
             warmup_time_s=self.warmup_time_s,
             display_data=self.display_data,
+            display_data_path=self.display_data_path,
             play_sounds=self.play_sounds,
             resume=self.resume,
             keyboard=self.keyboard,

@@ -32,6 +32,7 @@ from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_f
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
+from lerobot.utils.visualization_utils import RerunDisplay, check_display_flags, make_display
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ class RecordConfig:
     policy: PreTrainedConfig | None = None
     # Seconds of teleoperation before the first episode, not recorded.
     warmup_time_s: float = 0
+    # Show observations and actions live in the Rerun viewer (extra `rerun`), warm-up and resets included.
     display_data: bool = False
+    # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
+    # robot computer without a screen); open it later with `rerun <file>.rrd`.
+    display_data_path: Path | None = None
     # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
     # Append episodes to the existing local dataset.
@@ -91,6 +96,7 @@ class RecordConfig:
     keyboard: str = "auto"
 
     def __post_init__(self):
+        check_display_flags(self.display_data, self.display_data_path)
         if self.teleop is None and self.policy is None:
             raise ValueError(
                 "lerobot-record needs a teleoperator (--teleop.type=...) or a policy (--policy.path=...) to "
@@ -168,11 +174,12 @@ def record_loop(
     control_time_s: float,
     dataset: Any = None,
     single_task: str | None = None,
-    display_data: bool = False,
+    display: RerunDisplay | None = None,
     policy: Any = None,
 ) -> dict[str, float]:
     """Run the robot for `control_time_s` (or until an event) from the policy if given, else the
-    teleoperator (neither: the robot holds still); with a dataset, add one frame per tick."""
+    teleoperator (neither: the robot holds still); with a dataset, add one frame per tick; with a
+    display, show each observation and sent action."""
     if dataset is not None and policy is None and teleop is None:
         raise ValueError("Recording needs actions: give a teleoperator or a policy.")
     timer = LoopTimer(fps)
@@ -196,8 +203,8 @@ def record_loop(
                 "task": single_task,
             }
             dataset.add_frame(frame)
-        if display_data:
-            print(" | ".join(f"{k}={v:7.2f}" for k, v in sent.items()), flush=True)
+        if display is not None:
+            display.log(observation, sent)
         timer.end_tick()
     timer.warn_if_slow()
     return timer.stats()
@@ -284,18 +291,21 @@ def record_session(
     stats: list[dict[str, float]] = []
     try:
         with ExitStack() as stack:
+            display = make_display(cfg.display_data, cfg.display_data_path)
+            if display is not None:
+                stack.enter_context(display)
             stack.enter_context(robot)
             if teleop is not None:
                 stack.enter_context(teleop)
             if cfg.warmup_time_s > 0:
                 log_say("Warm up", cfg.play_sounds)
-                record_loop(robot, teleop, events, ds_cfg.fps, cfg.warmup_time_s)
+                record_loop(robot, teleop, events, ds_cfg.fps, cfg.warmup_time_s, display=display)
             recorded = 0
             while recorded < ds_cfg.num_episodes and not events["stop_recording"]:
                 log_say(f"Recording episode {dataset.num_episodes}", cfg.play_sounds)
                 if policy is not None:
                     policy.reset()
-                loop_args = (ds_cfg.episode_time_s, dataset, ds_cfg.single_task, cfg.display_data, policy)
+                loop_args = (ds_cfg.episode_time_s, dataset, ds_cfg.single_task, display, policy)
                 stats.append(record_loop(robot, teleop, events, ds_cfg.fps, *loop_args))
                 last = recorded == ds_cfg.num_episodes - 1
                 if (
@@ -304,7 +314,7 @@ def record_session(
                     and ds_cfg.reset_time_s
                 ):
                     log_say("Reset the environment", cfg.play_sounds)
-                    record_loop(robot, teleop, events, ds_cfg.fps, ds_cfg.reset_time_s)
+                    record_loop(robot, teleop, events, ds_cfg.fps, ds_cfg.reset_time_s, display=display)
                 if events["rerecord_episode"]:
                     log_say("Re-record episode", cfg.play_sounds)
                     events["rerecord_episode"] = events["exit_early"] = False

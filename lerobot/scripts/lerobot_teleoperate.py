@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lerobot.configs.parser import parse
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.robot_utils import LoopTimer
+from lerobot.utils.visualization_utils import check_display_flags, make_display
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +31,14 @@ class TeleoperateConfig:
     fps: int | None = 60
     # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
-    # Print observations and actions in the terminal.
+    # Show observations and actions live in the Rerun viewer (extra `rerun`).
     display_data: bool = False
+    # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
+    # robot computer without a screen); open it later with `rerun <file>.rrd`.
+    display_data_path: Path | None = None
+
+    def __post_init__(self):
+        check_display_flags(self.display_data, self.display_data_path)
 
 
 def teleop_loop(
@@ -40,19 +48,27 @@ def teleop_loop(
     duration_s: float | None = None,
     max_steps: int | None = None,
     display_data: bool = False,
+    display_data_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Leader -> follower until `duration_s` / `max_steps`; returns the loop timing stats."""
+    """Leader -> follower until `duration_s` / `max_steps`; returns the loop timing stats. With
+    `display_data`, observations and sent actions go to Rerun (`display_data_path`: an .rrd file)."""
+    display = make_display(display_data, display_data_path)
     timer = LoopTimer(fps)
     steps = 0
-    while (duration_s is None or timer.elapsed_s < duration_s) and (max_steps is None or steps < max_steps):
-        timer.start_tick()
-        action = teleop.get_action()
-        sent = robot.send_action(action)
-        if display_data:
-            obs = robot.get_observation()
-            print(" | ".join(f"{k}={v:7.2f}" for k, v in sent.items()), f"| obs keys: {len(obs)}", flush=True)
-        timer.end_tick()
-        steps += 1
+    try:
+        while (duration_s is None or timer.elapsed_s < duration_s) and (
+            max_steps is None or steps < max_steps
+        ):
+            timer.start_tick()
+            action = teleop.get_action()
+            sent = robot.send_action(action)
+            if display is not None:
+                display.log(robot.get_observation(), sent)
+            timer.end_tick()
+            steps += 1
+    finally:
+        if display is not None:
+            display.close()
     timer.warn_if_slow()
     return timer.stats()
 
@@ -61,7 +77,9 @@ def teleoperate(cfg: TeleoperateConfig) -> dict[str, Any]:
     robot = make_robot_from_config(cfg.robot)
     teleop = make_teleoperator_from_config(cfg.teleop)
     with teleop, robot:
-        return teleop_loop(teleop, robot, cfg.fps, cfg.teleop_time_s, display_data=cfg.display_data)
+        return teleop_loop(
+            teleop, robot, cfg.fps, cfg.teleop_time_s, None, cfg.display_data, cfg.display_data_path
+        )
 
 
 def main(args: list[str] | None = None) -> None:
