@@ -67,9 +67,8 @@ def pop_arg(args: list[str], name: str) -> tuple[str | None, list[str]]:
 
 
 def _holds_policy_config(tp: Any) -> bool:
-    if isinstance(tp, type):
-        return issubclass(tp, PreTrainedConfig)
-    return any(_holds_policy_config(a) for a in typing.get_args(tp))
+    registry = _choice_registry(tp)
+    return registry is not None and issubclass(registry, PreTrainedConfig)
 
 
 def _policy_fields(config_class: type) -> list[str]:
