@@ -478,8 +478,9 @@ class LeRobotDataset(torch.utils.data.Dataset):
         return obj
 
     def _refresh_after_write(self) -> None:
-        """Re-read the metadata/frames and drop cached video readers: saving replaces shared mp4 files
-        (same path, new content), so a reader opened before the save would see the old file."""
+        """Re-read the metadata/frames and close cached video readers: saving replaces shared mp4 files
+        (same path, new content). The cache would reopen a replaced file on its next use anyway; closing
+        now releases the old files at once."""
         from lerobot.datasets.video_utils import clear_video_reader_cache
 
         clear_video_reader_cache()

@@ -215,6 +215,8 @@ class _ReaderCache:
         self.max_size = max_size
         self.pid = os.getpid()
         self.readers: OrderedDict[str, _Reader] = OrderedDict()
+        # (inode, size, mtime) of each file when its reader was opened, to notice replaced files.
+        self.identities: dict[str, tuple[int, int, int] | None] = {}
         self.lock = threading.Lock()
         self._inherited: list[_Reader] = []
 
@@ -223,22 +225,32 @@ class _ReaderCache:
             # Never close decoders copied from the parent: keep them referenced (copy-on-write memory).
             self._inherited.extend(self.readers.values())
             self.readers = OrderedDict()
+            self.identities = {}
             self.lock = threading.Lock()
             self.pid = os.getpid()
 
     def get(self, video_path: Path) -> _Reader:
         self._check_pid()
         key = str(video_path)
+        identity = _file_identity(video_path)
         with self.lock:
             reader = self.readers.get(key)
             if reader is not None:
-                self.readers.move_to_end(key)
-                return reader
+                if self.identities.get(key) == identity:
+                    self.readers.move_to_end(key)
+                    return reader
+                # The file at this path was replaced (e.g. a writer appended an episode to a shared mp4):
+                # the open container still reads the old file.
+                del self.readers[key]
+                if not reader.lock.locked():
+                    reader.close()
         reader = _Reader(video_path)
         with self.lock:
             self.readers[key] = reader
+            self.identities[key] = identity
             while len(self.readers) > self.max_size:
-                _, old = self.readers.popitem(last=False)
+                old_key, old = self.readers.popitem(last=False)
+                self.identities.pop(old_key, None)
                 if not old.lock.locked():
                     old.close()
         return reader
@@ -249,6 +261,15 @@ class _ReaderCache:
             for reader in self.readers.values():
                 reader.close()
             self.readers.clear()
+            self.identities.clear()
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:  # missing: opening the reader raises the error that names the file
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 _READERS = _ReaderCache(MAX_OPEN_READERS)

@@ -207,6 +207,23 @@ def test_reader_cache_is_bounded(video, tmp_path, monkeypatch):
     assert not video_utils._READERS.readers
 
 
+def test_replaced_file_at_same_path_is_reopened(tmp_path):
+    """A writer replaces a shared mp4 in place (new episode appended): a cached reader must not keep
+    serving the old file, without anyone calling clear_video_reader_cache()."""
+    path = tmp_path / "shared.mp4"
+    _write_video(path, codec="libx264", g=5, num_frames=10)
+    first = decode_video_frames(path, [0.1], 1e-4, return_uint8=True)
+    replacement = tmp_path / "new.mp4"
+    _write_video(replacement, codec="libx264", g=5, num_frames=NUM_FRAMES)
+    replacement.replace(path)
+    last_t = (NUM_FRAMES - 1) / FPS
+    assert last_t > 9 / FPS  # only in the new, longer file
+    frames = decode_video_frames(path, [0.1, last_t], 1e-4, return_uint8=True)
+    torch.testing.assert_close(frames[0], first[0])
+    expected = torch.from_numpy(_all_frames(path)[1][-1]).permute(2, 0, 1)
+    torch.testing.assert_close(frames[1], expected)
+
+
 def _decode_in_child(args):
     path, timestamps = args
     return decode_video_frames(Path(path), timestamps, 1e-4, return_uint8=True).numpy()
