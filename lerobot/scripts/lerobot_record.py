@@ -210,23 +210,6 @@ def record_loop(
     return timer.stats()
 
 
-def push_dataset_to_hub(root: Path, repo_id: str, private: bool, tags: list[str] | None) -> None:
-    """Upload the finalized dataset folder and tag it with its codebase version (how readers pick it)."""
-    import json
-
-    from huggingface_hub import HfApi
-
-    api = HfApi()
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    api.upload_folder(
-        folder_path=str(root), repo_id=repo_id, repo_type="dataset", ignore_patterns=[".staging/*"]
-    )
-    version = json.loads((Path(root) / "meta" / "info.json").read_text())["codebase_version"]
-    api.create_tag(repo_id, tag=version, repo_type="dataset", exist_ok=True)
-    if tags:
-        logger.info("Dataset tags %s are recorded in the upload only through the dataset card.", tags)
-
-
 def record(cfg: RecordConfig, events: dict[str, bool] | None = None):
     """Run the recording session; `events` (see `new_events`) can also be set by another thread."""
     robot = make_robot_from_config(cfg.robot)
@@ -330,7 +313,8 @@ def record_session(
         dataset.finalize()
     log_say("Stop recording", cfg.play_sounds)
     if ds_cfg.push_to_hub:
-        push_dataset_to_hub(dataset.root, ds_cfg.repo_id, ds_cfg.private, ds_cfg.tags)
+        # The dataset card, the files and the codebase-version tag that readers resolve revisions by.
+        dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
     return dataset, stats
 
 
