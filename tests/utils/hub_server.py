@@ -48,7 +48,8 @@ class HubRepo:
 
     `folder` is the `main` branch. `branches`/`tags` map more ref names to folders (a tag may point to the
     same folder as a branch, or to another one: e.g. `{"v2.1": old_dir, "v3.0": new_dir}`). With
-    `tags_on_main=("v3.0",)` the tags point at `main`'s folder.
+    `tags_on_main=("v3.0",)` the tags point at `main`'s folder. A `private` repo is reported as such and,
+    as on the Hub, hidden (404 RepoNotFound) from requests without an `Authorization` header.
     """
 
     folder: Path | None = None
@@ -56,6 +57,7 @@ class HubRepo:
     branches: dict[str, Path] = field(default_factory=dict)
     tags: dict[str, Path] = field(default_factory=dict)
     tags_on_main: tuple[str, ...] = ()
+    private: bool = False
 
     def __post_init__(self):
         if self.repo_type not in REPO_TYPES:
@@ -88,6 +90,9 @@ def _files(folder: Path) -> list[str]:
 class HubServer:
     """Serve `repos` (repo_id -> HubRepo or a folder, taken as a dataset repo) on 127.0.0.1:<free port>."""
 
+    # A subclass of `_Handler` with more routes (tests/utils/upload_hub.py: uploads); None: `_Handler`.
+    handler_class: type[BaseHTTPRequestHandler] | None = None
+
     def __init__(self, repos: dict[str, HubRepo | Path | str]):
         self.repos: dict[str, HubRepo] = {
             repo_id: repo if isinstance(repo, HubRepo) else HubRepo(Path(repo))
@@ -110,7 +115,7 @@ class HubServer:
     def __enter__(self) -> HubServer:
         server = self
 
-        class Handler(_Handler):
+        class Handler(self.handler_class or _Handler):
             hub = server
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -196,8 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _split_repo(self, parts: list[str]) -> tuple[str, HubRepo, list[str]] | None:
         for n in (2, 1):
             repo_id = "/".join(parts[:n])
-            if repo_id in self.hub.repos:
-                return repo_id, self.hub.repos[repo_id], parts[n:]
+            repo = self.hub.repos.get(repo_id)
+            if repo is not None and not (repo.private and not self.headers.get("Authorization")):
+                return repo_id, repo, parts[n:]
         return None
 
     def _route(self, method: str) -> None:
@@ -281,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "sha": sha,
                 "lastModified": "2025-01-01T00:00:00.000Z",
                 "createdAt": "2025-01-01T00:00:00.000Z",
-                "private": False,
+                "private": repo.private,
                 "gated": False,
                 "disabled": False,
                 "downloads": 0,
