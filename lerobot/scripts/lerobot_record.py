@@ -7,7 +7,8 @@
 Flow: optional warm-up (not recorded); per episode a recording period (`episode_time_s`) then a reset
 period (`reset_time_s`, not recorded, skipped after the last episode); keyboard: right arrow / `n` ends
 the current period, left arrow / `r` re-records the episode, Esc / `q` stops (the current episode is
-saved). The loop measures its real rate and warns when it cannot hold `fps`. `--resume=true` appends to
+saved). Letters that the teleoperator itself reads (LeKiwi's base keys `r`, `q`) are left out of the controls;
+the arrows and Esc always work. The loop measures its real rate and warns when it cannot hold `fps`. `--resume=true` appends to
 an existing local dataset; `--dataset.push_to_hub=true` uploads at the end.
 """
 
@@ -121,28 +122,68 @@ def new_events() -> dict[str, bool]:
     return {"exit_early": False, "rerecord_episode": False, "stop_recording": False}
 
 
-def start_keyboard_listener(events: dict[str, bool], backend: str) -> tuple[Any, threading.Event]:
-    """Map keys to recording events in a background thread; returns (keyboard teleop or None, stop event)."""
+# Recording controls -> keys (arrows and Esc on a desktop; the letters also work in a terminal over SSH).
+RECORDING_KEYS: dict[str, tuple[str, ...]] = {
+    "exit_early": ("right", "n"),
+    "rerecord_episode": ("left", "r"),
+    "stop_recording": ("esc", "q"),
+}
+KEY_LABELS = {"right": "→", "left": "←", "esc": "Esc"}
+
+
+def recording_keys(teleop_keys: frozenset[str] = frozenset()) -> dict[str, tuple[str, ...]]:
+    """The recording controls' keys without those the teleoperator reads (LeKiwi's base uses `r` and `q`):
+    one key press must never both drive the robot and end or re-record an episode."""
+    keys = {event: tuple(k for k in ks if k not in teleop_keys) for event, ks in RECORDING_KEYS.items()}
+    lost = [event for event, ks in keys.items() if not ks]
+    if lost:
+        raise ValueError(
+            f"The teleoperator reads every key of the recording control(s) {lost} "
+            f"({[RECORDING_KEYS[e] for e in lost]}); remap its keys (e.g. --teleop.teleop_keys=...)."
+        )
+    return keys
+
+
+def describe_recording_keys(keys: dict[str, tuple[str, ...]]) -> str:
+    words = {"exit_early": "next", "rerecord_episode": "re-record", "stop_recording": "stop"}
+    return ", ".join(
+        f"{words[event]}: {' or '.join(KEY_LABELS.get(k, k) for k in ks)}" for event, ks in keys.items()
+    )
+
+
+def start_keyboard_listener(
+    events: dict[str, bool], backend: str, teleop_keys: frozenset[str] = frozenset()
+) -> tuple[Any, threading.Event]:
+    """Map keys to recording events in a background thread; returns (keyboard teleop or None, stop event).
+    Keys in `teleop_keys` (read by the teleoperator) are left out of the controls."""
     from lerobot.teleoperators.keyboard import KeyboardTeleop, KeyboardTeleopConfig
 
     stop = threading.Event()
     if backend == "none":
         return None, stop
+    keys = recording_keys(teleop_keys)
     keyboard = KeyboardTeleop(KeyboardTeleopConfig(backend=backend))
     keyboard.connect()
     if keyboard.backend == "none":
         logger.warning(
             "No keyboard available (no display, stdin is not a terminal): recording controls are off."
         )
+    else:
+        taken = sorted(teleop_keys & {k for ks in RECORDING_KEYS.values() for k in ks})
+        logger.info(
+            "Recording keys: %s%s.",
+            describe_recording_keys(keys),
+            f" ({', '.join(taken)} drive the teleoperator)" if taken else "",
+        )
 
     def poll() -> None:
         while not stop.wait(0.02):
-            keys = keyboard.get_action()
-            if keys.keys() & {"right", "n"}:
+            pressed = keyboard.get_action().keys()
+            if pressed & set(keys["exit_early"]):
                 events["exit_early"] = True
-            if keys.keys() & {"left", "r"}:
+            if pressed & set(keys["rerecord_episode"]):
                 events["rerecord_episode"] = events["exit_early"] = True
-            if keys.keys() & {"esc", "q"}:
+            if pressed & set(keys["stop_recording"]):
                 events["stop_recording"] = events["exit_early"] = True
 
     threading.Thread(target=poll, daemon=True).start()
@@ -270,7 +311,8 @@ def record_session(
         policy = make_policy(cfg.policy, ds_meta=dataset.meta)
         policy.eval()
     events = events if events is not None else new_events()
-    keyboard, stop_keyboard = start_keyboard_listener(events, cfg.keyboard)
+    teleop_keys = teleop.keys_in_use if teleop is not None else frozenset()
+    keyboard, stop_keyboard = start_keyboard_listener(events, cfg.keyboard, teleop_keys)
     stats: list[dict[str, float]] = []
     try:
         with ExitStack() as stack:
@@ -313,8 +355,20 @@ def record_session(
         dataset.finalize()
     log_say("Stop recording", cfg.play_sounds)
     if ds_cfg.push_to_hub:
-        # The dataset card, the files and the codebase-version tag that readers resolve revisions by.
-        dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
+        # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
+        # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
+        try:
+            dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
+        except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
+            push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
+            raise RuntimeError(
+                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed ({type(e).__name__}: "
+                f"{e}).\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) "
+                f"are saved in {dataset.root}. Fix the cause (e.g. `huggingface-cli login` for a 401), then "
+                "retry the upload with:\n"
+                '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
+                f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
+            ) from e
     return dataset, stats
 
 

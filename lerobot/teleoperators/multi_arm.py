@@ -14,6 +14,10 @@ class MultiArmTeleoperator(_ArmsMixin, Teleoperator):
         return self._prefixed_union("action_features")
 
     @property
+    def keys_in_use(self) -> frozenset[str]:
+        return frozenset().union(*(device.keys_in_use for device in self.arms.values()))
+
+    @property
     def is_connected(self) -> bool:
         return all(device.is_connected for device in self.arms.values())
 

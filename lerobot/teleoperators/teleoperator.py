@@ -38,6 +38,12 @@ class Teleoperator(CalibratedDevice):
     def feedback_features(self) -> dict[str, Any]:
         return {}
 
+    @property
+    def keys_in_use(self) -> frozenset[str]:
+        """Keyboard keys this teleoperator reads (e.g. LeKiwi's base keys): other key users in the same
+        process, such as the recorder's controls, must leave them alone."""
+        return frozenset()
+
     @abc.abstractmethod
     def get_action(self) -> dict[str, Any]: ...
 

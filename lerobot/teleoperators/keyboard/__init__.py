@@ -4,6 +4,11 @@ Backends, chosen at `connect()`: `pynput` (a desktop session: real key-down/key-
 installed and a display is present; otherwise the terminal (the controlling tty in raw mode: each typed
 character counts as one press, arrow keys as `left`/`right`/`up`/`down`, Esc as `esc`); otherwise
 (`backend="none"`, or no tty) only `press()`/`release()` calls, which tests and other programs can make.
+
+Several keyboard teleoperators may be connected at once (the recorder's controls and LeKiwi's base keys):
+they share one listener per backend and process, which hands every key event to each of them. Two terminal
+readers of their own would each get a random share of the typed characters, and the second would save the
+tty state already in cbreak mode and "restore" that.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import select
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from lerobot.teleoperators.config import TeleoperatorConfig
 from lerobot.teleoperators.teleoperator import Teleoperator
@@ -45,10 +50,6 @@ class KeyboardTeleop(Teleoperator):
         self._lock = threading.Lock()
         self._connected = False
         self.backend: str | None = None
-        self._listener: Any = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._tty_state: Any = None
 
     @property
     def action_features(self) -> dict[str, Any]:
@@ -117,6 +118,70 @@ class KeyboardTeleop(Teleoperator):
         if self._connected:
             raise RuntimeError(f"{self} is already connected.")
         self.backend = self._choose_backend()
+        if self.backend != "none":
+            _KeySource.subscribe(self.backend, self)
+        self._connected = True
+
+    def disconnect(self) -> None:
+        if self.backend not in (None, "none"):
+            _KeySource.unsubscribe(self.backend, self)
+            with self._lock:  # no key-up reaches us from now on: nothing may stay held across a reconnect
+                self._held.clear()
+                self._pressed.clear()
+        self._connected = False
+
+
+class _KeySource:
+    """The process's listener of one backend (pynput or terminal), started by its first subscriber and
+    stopped (tty restored) when the last one leaves; each key event goes to every subscriber."""
+
+    _sources: ClassVar[dict[str, _KeySource]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.subscribers: tuple[KeyboardTeleop, ...] = ()  # replaced, never mutated: read without the lock
+        self._listener: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._tty_state: Any = None
+
+    @classmethod
+    def subscribe(cls, backend: str, teleop: KeyboardTeleop) -> None:
+        with cls._lock:
+            source = cls._sources.get(backend)
+            if source is None:
+                source = cls(backend)
+                source._start()
+                cls._sources[backend] = source
+            source.subscribers = (*source.subscribers, teleop)
+
+    @classmethod
+    def unsubscribe(cls, backend: str, teleop: KeyboardTeleop) -> None:
+        with cls._lock:
+            source = cls._sources.get(backend)
+            if source is None or teleop not in source.subscribers:
+                return
+            source.subscribers = tuple(t for t in source.subscribers if t is not teleop)
+            if not source.subscribers:
+                del cls._sources[backend]
+                source._close()
+
+    def _press(self, key: str) -> None:
+        for teleop in self.subscribers:
+            teleop.press(key)
+
+    def _release(self, key: str) -> None:
+        for teleop in self.subscribers:
+            teleop.release(key)
+
+    def _tap(self, key: str) -> None:
+        """A terminal has no key-up: each character is a press and a release, so it counts once in the next
+        `get_action` (a held key repeats at the terminal's auto-repeat rate) and never stays held."""
+        self._press(key)
+        self._release(key)
+
+    def _start(self) -> None:
         if self.backend == "pynput":
             from pynput import keyboard
 
@@ -124,7 +189,7 @@ class KeyboardTeleop(Teleoperator):
                 return key.char if getattr(key, "char", None) else str(key).removeprefix("Key.")
 
             self._listener = keyboard.Listener(
-                on_press=lambda k: self.press(name(k)), on_release=lambda k: self.release(name(k))
+                on_press=lambda k: self._press(name(k)), on_release=lambda k: self._release(name(k))
             )
             self._listener.start()
         elif self.backend == "terminal":
@@ -134,10 +199,10 @@ class KeyboardTeleop(Teleoperator):
             fd = sys.stdin.fileno()
             self._tty_state = termios.tcgetattr(fd)
             tty.setcbreak(fd)
-            self._stop.clear()
             self._thread = threading.Thread(target=self._read_terminal, args=(fd,), daemon=True)
             self._thread.start()
-        self._connected = True
+        else:
+            raise ValueError(f"No key listener for backend '{self.backend}'.")
 
     def _read_terminal(self, fd: int) -> None:
         while not self._stop.is_set():
@@ -148,13 +213,13 @@ class KeyboardTeleop(Teleoperator):
             while data:
                 seq = next((s for s in ESCAPES if data.startswith(s)), None)
                 if seq:
-                    self.press(ESCAPES[seq])
+                    self._tap(ESCAPES[seq])
                     data = data[len(seq) :]
                 else:
-                    self.press("esc" if data[0] == "\x1b" else data[0])
+                    self._tap("esc" if data[0] == "\x1b" else data[0])
                     data = data[1:]
 
-    def disconnect(self) -> None:
+    def _close(self) -> None:
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
@@ -167,7 +232,6 @@ class KeyboardTeleop(Teleoperator):
 
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._tty_state)
             self._tty_state = None
-        self._connected = False
 
 
 __all__ = ["KeyboardTeleop", "KeyboardTeleopConfig"]

@@ -67,6 +67,10 @@ class LeKiwiLeader(Teleoperator):
         }
 
     @property
+    def keys_in_use(self) -> frozenset[str]:
+        return frozenset(self.config.teleop_keys.values())
+
+    @property
     def is_connected(self) -> bool:
         return self.arm.is_connected and self.keyboard.is_connected
 
