@@ -362,10 +362,10 @@ def record_session(
         except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
             push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
             raise RuntimeError(
-                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed ({type(e).__name__}: "
-                f"{e}).\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) "
-                f"are saved in {dataset.root}. Fix the cause (e.g. `huggingface-cli login` for a 401), then "
-                "retry the upload with:\n"
+                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed: {type(e).__name__}: "
+                f"{e}\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) are "
+                f"saved in {dataset.root}. Fix the cause (a 401 or 403: log in with `hf auth login` or set "
+                "HF_TOKEN to a token with write access), then retry the upload with:\n"
                 '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
                 f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
             ) from e

@@ -213,9 +213,16 @@ class UploadHub(HubServer):
         self._n_commits: dict[str, int] = {}
 
     def use(self, monkeypatch) -> None:
-        """`HubServer.use` plus a token, which uploads (and reading private repos) need."""
+        """`HubServer.use` plus a token, which uploads (and reading private repos) need.
+
+        The client retries a request answered 408/429/5xx up to 5 times, waiting 1, 2, 4, 8, 8 s; here the
+        waits are 0 (the retries still happen), so that a test of a failing server takes no 23 s."""
+        from huggingface_hub.utils import _http
+
         super().use(monkeypatch)
         monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+        if "base_wait_time" in (_http.http_backoff.__kwdefaults__ or {}):
+            monkeypatch.setitem(_http.http_backoff.__kwdefaults__, "base_wait_time", 0)
 
     def fail(self, action: str, status: int | None) -> None:
         """Answer every `action` request with HTTP `status` from now on (None: succeed again)."""
