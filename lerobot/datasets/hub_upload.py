@@ -1,6 +1,6 @@
 """Upload a local dataset to the Hugging Face Hub (spec §2.4 `push_to_hub`, §1.8 version tags).
 
-Creates the dataset repo, uploads the folder (never the temporary `images/` or `.staging/` folders),
+Creates the dataset repo, uploads the folder (never the temporary `images/`, `.staging/` or `*.writing`),
 writes a dataset card (tags `LeRobot` + the user's, `task_categories: [robotics]`, the parquet `configs`
 entry and `info.json` embedded, as the reference's v3 card), and tags the commit with the codebase
 version (`v3.0`), deleting an older tag of that name first.
@@ -71,10 +71,14 @@ def push_dataset_to_hub(
     if not info_path.is_file():
         raise FileNotFoundError(f"Cannot push {root}: {info_path} does not exist (is it a dataset root?).")
     info = json.loads(info_path.read_text(encoding="utf-8"))
-    if (root / ".staging").exists():
+    staging = root / ".staging"
+    # An empty .staging/ is harmless (a discarded streaming-encoded episode leaves one); one holding a save
+    # or a recording means the dataset is not finished.
+    if staging.is_dir() and any(staging.iterdir()):
         raise RuntimeError(
-            f"Cannot push {root}: a save is in progress or was interrupted (.staging/ exists); call finalize() "
-            "or run lerobot.datasets.writer.recover(root) first."
+            f"Cannot push {root}: a save is in progress or was interrupted ({staging} is not empty: "
+            f"{sorted(p.name for p in staging.iterdir())}); call finalize() or run "
+            "lerobot.datasets.writer.recover(root) first."
         )
     api = HfApi()
     repo_url = api.create_repo(repo_id, private=private, repo_type="dataset", exist_ok=True)

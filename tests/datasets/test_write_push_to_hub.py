@@ -52,10 +52,52 @@ def test_push_refuses_an_interrupted_save(tmp_path, upload_hub):
     root = make_dataset(
         tmp_path / "ds", n_episodes=1, episode_length=2, camera_shape=(32, 32, 3), vcodec="h264"
     )
-    (root / ".staging").mkdir()
-    with pytest.raises(RuntimeError, match="recover"):
+    (root / ".staging" / "episode-000001").mkdir(parents=True)  # a save that never reached its commit
+    with pytest.raises(RuntimeError, match="episode-000001.*recover"):
         push_dataset_to_hub(root, "user/ds")
     assert upload_hub.repos == {} and upload_hub.upload_requests() == []
+
+
+def test_push_after_a_discarded_streaming_episode(tmp_path, upload_hub):
+    """Streaming encoding records into .staging/recording-XXXXXX/; discarding that episode (re-record, or
+    frames left at finalize()) leaves an empty .staging/, which does not block the push."""
+    import numpy as np
+
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from lerobot.datasets.video_encoding import VideoEncodingConfig
+
+    features = {
+        "observation.state": {"dtype": "float32", "shape": [2], "names": ["a", "b"]},
+        "action": {"dtype": "float32", "shape": [2], "names": ["a", "b"]},
+        "observation.images.front": {
+            "dtype": "video",
+            "shape": [32, 32, 3],
+            "names": ["height", "width", "channels"],
+        },
+    }
+    root = tmp_path / "ds"
+    dataset = LeRobotDataset.create(
+        "user/stream", 10, features=features, root=root, streaming_encoding=True,
+        video_config=VideoEncodingConfig(vcodec="h264"),
+    )  # fmt: skip
+    for episode_length in (3, 2):
+        for i in range(episode_length):
+            dataset.add_frame(
+                {
+                    "observation.state": np.full(2, i, np.float32),
+                    "action": np.zeros(2, np.float32),
+                    "observation.images.front": np.full((32, 32, 3), 40 * i, np.uint8),
+                    "task": "t",
+                }
+            )
+        if episode_length == 3:
+            dataset.save_episode()
+    dataset.finalize()  # discards the unsaved 2-frame episode
+    dataset.push_to_hub()
+    assert sorted(upload_hub.files("user/stream")) == sorted([*_local_files(root), "README.md"])
+    copy = LeRobotDataset("user/stream", root=tmp_path / "copy")
+    assert copy.num_episodes == 1 and len(copy) == 3
+    assert (copy[2]["observation.state"] == dataset[2]["observation.state"]).all()
 
 
 def test_dataset_card_without_license():
