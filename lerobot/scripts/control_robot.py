@@ -6,14 +6,40 @@
         --control.repo_id=me/koch_test --control.single_task="Grasp a lego block" --control.num_episodes=2
     python lerobot/scripts/control_robot.py --robot.type=so100 --control.type=replay \
         --control.repo_id=me/koch_test --control.episode=0
-    python lerobot/scripts/control_robot.py --robot.type=lekiwi --control.type=remote_robot
 
 `--robot.type` is a v2.1 manipulator: `so100`, `koch`, `koch_bimanual`, `aloha`, `lekiwi`. Its arms are
 `--robot.follower_arms='{main: /dev/ttyACM0}'` / `--robot.leader_arms='{main: /dev/ttyACM1}'` (arm name ->
 port); features are `<arm>_<motor>.pos`. `--robot.mock=true` runs every arm on a simulated servo bus.
 Calibration files: `<calibration_dir>/<arm>_{follower|leader}.json` (default dir
 `.cache/calibration/<type>`), in the per-motor layout of the redesigned API. Each `--control.type` is a
-config class with a `run(robot_cfg)` method (no dispatch on type names).
+config class with a `run(devices)` method, and each robot config says which robot and teleoperator it
+builds (`make_robot`, `make_teleoperator`, `make_calibration_arms`, `serve`): no dispatch on type names.
+
+LeKiwi (`--robot.type=lekiwi`): the arm and the base are on the robot's computer (a Raspberry Pi), which
+runs the host; the laptop drives it over ZMQ (`lekiwi_client`: commands on `--robot.port` 5555,
+observations on `--robot.video_port` 5556) with the local SO-100 leader arm (`leader_arms["main"]`) and
+the keyboard for the base (w/s a/d z/x, r/f speed; `--robot.keyboard_backend=auto|pynput|terminal|none`):
+
+    # on the robot: calibrate its arm (the local follower_arms["main"] port), then serve
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --control.type=calibrate \
+        --control.arms='["main_follower"]'
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --control.type=remote_robot
+    # on the laptop: calibrate the leader arm, then teleoperate / record / replay
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --control.type=calibrate \
+        --control.arms='["main_leader"]'
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --robot.remote_ip=<pi ip> \
+        --control.type=teleoperate
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --robot.remote_ip=<pi ip> \
+        --control.type=record --control.repo_id=me/kiwi --control.single_task="Go to the door"
+
+Datasets record `robot_type` "lekiwi" with `arm_<joint>.pos`, `x.vel`, `y.vel`, `theta.vel` and the
+cameras (shapes from `--robot.cameras`, which the host opens). With `--robot.mock=true` the LeKiwi bus
+is simulated and a host runs in a background thread on 127.0.0.1 (free ports; `remote_ip` is unused),
+so every control works without hardware, e.g. with file cameras:
+
+    python lerobot/scripts/control_robot.py --robot.type=lekiwi --robot.mock=true \
+        --robot.cameras='{front: {type: opencv, index_or_path: front.mp4, width: 640, height: 480, fps: 30}}' \
+        --control.type=teleoperate --control.teleop_time_s=10
 """
 
 from __future__ import annotations
@@ -21,21 +47,34 @@ from __future__ import annotations
 import abc
 import logging
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import draccus
 
 from lerobot.cameras.configs import CameraConfig
 from lerobot.motors.sim_bus import ROBOT_PRESETS, SimulatedServoBus
 from lerobot.robots.aloha import aloha_cameras
+from lerobot.robots.device import CalibratedDevice
+from lerobot.robots.lekiwi.config_lekiwi import (
+    LeKiwiClientConfig,
+    LeKiwiConfig,
+    LeKiwiHostConfig,
+    lekiwi_cameras,
+)
+from lerobot.robots.lekiwi.lekiwi import LeKiwi
+from lerobot.robots.lekiwi.lekiwi_client import LeKiwiClient
 from lerobot.robots.multi_arm import MultiArmRobot
 from lerobot.robots.robot import Robot
 from lerobot.teleoperators.multi_arm import MultiArmTeleoperator
 from lerobot.teleoperators.teleoperator import Teleoperator
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 # ----------------------------------------------------------------------------------------------- robots
@@ -66,6 +105,32 @@ class ManipulatorRobotConfig(draccus.ChoiceRegistry, abc.ABC):
         for name, cam in self.cameras.items():
             if None in (cam.width, cam.height, cam.fps):
                 raise ValueError(f"Camera '{name}' of robot '{self.type}' needs width, height and fps set.")
+
+    # What this config builds: the controls only call these, robots that differ override them.
+    def make_robot(self, devices: Devices) -> Robot:
+        """The robot that teleoperate / record / replay drive: the follower arms and the cameras."""
+        return LegacyManipulator(self, devices.follower_ports)
+
+    def make_teleoperator(self, devices: Devices) -> Teleoperator:
+        """The teleoperator of teleoperate / record: the leader arms."""
+        if not self.leader_arms:
+            raise ValueError(
+                f"Robot '{self.type}' has no leader arm to teleoperate with: set "
+                "--robot.leader_arms='{main: <port of the leader arm>}'."
+            )
+        return LegacyLeaders(self, devices.leader_ports)
+
+    def make_calibration_arms(self, devices: Devices) -> dict[str, CalibratedDevice]:
+        """`--control.arms` names (`<arm>_follower`, `<arm>_leader`) -> arm devices (each with a `bus`)."""
+        robot = LegacyManipulator(self, devices.follower_ports)
+        arms: dict[str, CalibratedDevice] = {f"{a}_follower": d for a, d in robot.arms.items()}
+        leaders = LegacyLeaders(self, devices.leader_ports)
+        arms.update({f"{a}_leader": d for a, d in leaders.arms.items()})
+        return arms
+
+    def serve(self, devices: Devices, connection_time_s: float | None) -> None:
+        """`--control.type=remote_robot`: serve the robot to a remote client (LeKiwi only)."""
+        raise ValueError(f"--control.type=remote_robot runs a LeKiwi host; got --robot.type={self.type}.")
 
 
 @ManipulatorRobotConfig.register_subclass("so100")
@@ -120,19 +185,125 @@ class AlohaRobotConfig(ManipulatorRobotConfig):
     max_relative_target: float | None = 5.0
 
 
+KEYBOARD_BACKENDS = ("auto", "pynput", "terminal", "none")
+
+
 @ManipulatorRobotConfig.register_subclass("lekiwi")
 @dataclass(kw_only=True)
 class LeKiwiRobotConfig(ManipulatorRobotConfig):
-    """LeKiwi: `remote_robot` runs the host on the robot; the other controls drive it through
-    `lekiwi_client` (`remote_ip`) with the local leader arm."""
+    """LeKiwi. On the robot's computer, `remote_robot` runs the host (arm + base on `follower_arms["main"]`,
+    the cameras). On the laptop, teleoperate / record / replay drive it through `lekiwi_client`
+    (`remote_ip`, `port`, `video_port`) with the `lekiwi_leader`: the leader arm `leader_arms["main"]` and
+    the keyboard for the base. `calibrate`: `main_leader` is the laptop's leader arm, `main_follower` the
+    robot's arm on the local `follower_arms["main"]` port (run that one on the robot's computer)."""
 
     follower_type: ClassVar[str] = "lekiwi"
     leader_type: ClassVar[str] = "so100_leader"
     leader_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem585A0077581"})
     follower_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/ttyACM0"})
+    # Opened by the host on the robot; the client sizes the dataset from their width/height (and rotation).
+    cameras: dict[str, CameraConfig] = field(default_factory=lekiwi_cameras)
+    # IP address of the robot's computer, which runs `--control.type=remote_robot` (unused with mock).
     remote_ip: str = "10.10.10.10"
+    # ZMQ ports of the host: commands, observations (with the camera frames).
     port: int = 5555
     video_port: int = 5556
+    # Keyboard of the leader's base keys: auto (a display, else the terminal), pynput, terminal or none.
+    keyboard_backend: str = "auto"
+
+    def __post_init__(self):
+        super().__post_init__()
+        for flag, arms in (("follower_arms", self.follower_arms), ("leader_arms", self.leader_arms)):
+            if set(arms) - {"main"}:
+                raise ValueError(
+                    f"--robot.{flag}: LeKiwi has one arm, named 'main' (e.g. '{{main: /dev/ttyACM0}}'); "
+                    f"got arms {sorted(arms)}."
+                )
+        if "main" not in self.follower_arms:
+            raise ValueError(
+                "--robot.follower_arms: LeKiwi needs the port of its bus on the robot, e.g. '{main: /dev/ttyACM0}'."
+            )
+        if self.keyboard_backend not in KEYBOARD_BACKENDS:
+            raise ValueError(
+                f"--robot.keyboard_backend must be one of {list(KEYBOARD_BACKENDS)}; got '{self.keyboard_backend}'."
+            )
+
+    def host_robot(self, port: str, cameras: dict[str, CameraConfig]) -> LeKiwi:
+        """The robot itself, on its computer: arm + base on `port`, calibration file `main_follower.json`."""
+        return LeKiwi(
+            LeKiwiConfig(
+                port=port,
+                id="main_follower",
+                calibration_dir=self.calibration_dir,
+                cameras=cameras,
+                max_relative_target=self.max_relative_target,
+            )
+        )
+
+    def make_robot(self, devices: Devices) -> LeKiwiClient:
+        from lerobot.cameras.utils import make_cameras_from_configs
+
+        if self.mock:
+            host = devices.service("lekiwi_host", lambda: MockLeKiwiHost(self, devices))
+            ip, cmd_port, obs_port = "127.0.0.1", host.port_zmq_cmd, host.port_zmq_observations
+        else:
+            ip, cmd_port, obs_port = self.remote_ip, self.port, self.video_port
+        # The frames the host sends: the cameras' output size (after rotation).
+        cameras = make_cameras_from_configs(self.cameras)
+        return LegacyLeKiwiClient(
+            LeKiwiClientConfig(
+                remote_ip=ip,
+                port_zmq_cmd=cmd_port,
+                port_zmq_observations=obs_port,
+                camera_shapes={name: [cam.height, cam.width, 3] for name, cam in cameras.items()},
+            )
+        )
+
+    def make_teleoperator(self, devices: Devices) -> Teleoperator:
+        from lerobot.teleoperators.lekiwi_leader import LeKiwiLeader, LeKiwiLeaderConfig
+
+        if "main" not in self.leader_arms:
+            raise ValueError(
+                "LeKiwi is teleoperated with a leader arm and the keyboard: set "
+                "--robot.leader_arms='{main: <port of the SO-100 leader arm>}'."
+            )
+        return LeKiwiLeader(
+            LeKiwiLeaderConfig(
+                port=devices.leader_ports["main"],
+                id="main_leader",
+                calibration_dir=self.calibration_dir,
+                keyboard_backend=self.keyboard_backend,
+            )
+        )
+
+    def make_calibration_arms(self, devices: Devices) -> dict[str, CalibratedDevice]:
+        from lerobot.teleoperators.so100_leader import SO100Leader, SO100LeaderConfig
+
+        arms: dict[str, CalibratedDevice] = {
+            "main_follower": self.host_robot(devices.follower_ports["main"], cameras={})
+        }
+        if "main" in self.leader_arms:  # the arm and the file of the `lekiwi_leader`
+            arms["main_leader"] = SO100Leader(
+                SO100LeaderConfig(
+                    port=devices.leader_ports["main"], id="main_leader", calibration_dir=self.calibration_dir
+                )
+            )
+        return arms
+
+    def serve(self, devices: Devices, connection_time_s: float | None) -> None:
+        from lerobot.robots.lekiwi.lekiwi_host import LeKiwiHost
+
+        robot = self.host_robot(devices.follower_ports["main"], self.cameras)
+        robot.input_fn = devices.input_fn
+        host_cfg = LeKiwiHostConfig(
+            port_zmq_cmd=self.port, port_zmq_observations=self.video_port, connection_time_s=connection_time_s
+        )
+        with robot:
+            host = LeKiwiHost(robot, host_cfg)
+            try:
+                host.run()
+            finally:
+                host.close()
 
 
 class LegacyManipulator(MultiArmRobot):
@@ -170,15 +341,78 @@ class LegacyLeaders(MultiArmTeleoperator):
         }
 
 
-class Devices:
-    """Builds the follower robot and the leaders of a v2.1 config, starting simulated buses if `mock`."""
+class LegacyLeKiwiClient(LeKiwiClient):
+    """`lekiwi_client` whose datasets record `robot_type` "lekiwi" (the v2.1 name); not in the registry."""
 
-    def __init__(self, cfg: ManipulatorRobotConfig, input_fn: Any = input):
+    def __init__(self, config: LeKiwiClientConfig):
+        self.name = "lekiwi"
+        super().__init__(config)
+
+
+class MockLeKiwiHost:
+    """`--robot.mock=true` LeKiwi: what `remote_robot` runs on the robot, here on the simulated bus and in a
+    background thread bound to 127.0.0.1 on free ports (`port_zmq_cmd`, `port_zmq_observations`). The robot
+    connects like on the robot (without a matching calibration file it calibrates through
+    `devices.input_fn`) and opens `--robot.cameras`. `close()` stops the thread, the sockets and the robot."""
+
+    def __init__(self, cfg: LeKiwiRobotConfig, devices: Devices):
+        from lerobot.robots.lekiwi.lekiwi_host import LeKiwiHost
+
+        self.robot = cfg.host_robot(devices.follower_ports["main"], cfg.cameras)
+        self.robot.input_fn = devices.input_fn
+        self.host: LeKiwiHost | None = None
+        self.thread: threading.Thread | None = None
+        self.stop = threading.Event()
+        self.robot.connect()
+        try:
+            self.host = LeKiwiHost(
+                self.robot, LeKiwiHostConfig(port_zmq_cmd=0, port_zmq_observations=0), bind_ip="127.0.0.1"
+            )
+            self.port_zmq_cmd = self.host.port_zmq_cmd
+            self.port_zmq_observations = self.host.port_zmq_observations
+            self.thread = threading.Thread(
+                target=self.host.run, args=(self.stop,), name="mock-lekiwi-host", daemon=True
+            )
+            self.thread.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self.stop.set()
+        try:
+            if self.thread is not None:
+                self.thread.join(timeout=10)  # the host checks `stop` every loop (a camera read: <= 1 s)
+                if self.thread.is_alive():
+                    raise RuntimeError("The mock LeKiwi host thread did not stop within 10 s.")
+            if self.host is not None:
+                self.host.close()
+        finally:
+            self.robot.disconnect()
+
+
+class Devices:
+    """Builds what a v2.1 config drives, through the config's `make_*` methods; starts the simulated buses
+    when `mock`, and the background services a robot needs (the mock LeKiwi host) on first use. `close()`
+    (or leaving the `with` block) stops all of them, also after a control raised."""
+
+    def __init__(self, cfg: ManipulatorRobotConfig, input_fn: Callable[[str], str] = input):
         self.cfg = cfg
         self.input_fn = input_fn  # answers the calibration prompts
         self.sims: list[SimulatedServoBus] = []
-        self.follower_ports = self._ports(cfg.follower_arms, cfg.follower_type)
-        self.leader_ports = self._ports(cfg.leader_arms, cfg.leader_type)
+        self.services: dict[str, Any] = {}
+        try:
+            self.follower_ports = self._ports(cfg.follower_arms, cfg.follower_type)
+            self.leader_ports = self._ports(cfg.leader_arms, cfg.leader_type)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Devices:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _ports(self, arms: dict[str, str], device_type: str) -> dict[str, str]:
         if not self.cfg.mock:
@@ -190,15 +424,40 @@ class Devices:
             ports[arm] = sim.port
         return ports
 
-    def robot(self) -> LegacyManipulator:
-        return LegacyManipulator(self.cfg, self.follower_ports)
+    def robot(self) -> Robot:
+        robot = self.cfg.make_robot(self)
+        robot.input_fn = self.input_fn
+        return robot
 
-    def leaders(self) -> LegacyLeaders:
-        return LegacyLeaders(self.cfg, self.leader_ports)
+    def leaders(self) -> Teleoperator:
+        teleop = self.cfg.make_teleoperator(self)
+        teleop.input_fn = self.input_fn
+        return teleop
+
+    def calibration_arms(self) -> dict[str, CalibratedDevice]:
+        return self.cfg.make_calibration_arms(self)
+
+    def service(self, name: str, start: Callable[[], T]) -> T:
+        """The background service `name` (an object with `close()`): started by `start()` on first use,
+        kept for the next controls run on these devices, closed by `close()`."""
+        if name not in self.services:
+            self.services[name] = start()
+        return self.services[name]
 
     def close(self) -> None:
-        for sim in self.sims:
-            sim.stop()
+        """Close the services (last started first), then stop the simulated buses; every one of them even
+        if one fails (the first error is raised at the end)."""
+        closers = [s.close for s in reversed(self.services.values())] + [sim.stop for sim in self.sims]
+        self.services, self.sims = {}, []
+        error: Exception | None = None
+        for close in closers:
+            try:
+                close()
+            except Exception as e:  # noqa: PERF203  (close the others, then raise)
+                logger.error("Closing %s failed: %s", close, e)
+                error = error or e
+        if error is not None:
+            raise error
 
 
 # ---------------------------------------------------------------------------------------------- controls
@@ -211,13 +470,14 @@ class ControlConfig(draccus.ChoiceRegistry, abc.ABC):
 @ControlConfig.register_subclass("calibrate")
 @dataclass
 class CalibrateControlConfig(ControlConfig):
+    """(Re)calibrate arms on their local ports. LeKiwi: `main_leader` is the laptop's leader arm,
+    `main_follower` the robot's arm on `follower_arms["main"]`: run that one on the robot's computer."""
+
     # Arms to (re)calibrate, e.g. ["main_follower", "main_leader"]; default: all. Their files are deleted.
     arms: list[str] | None = None
 
     def run(self, devices: Devices) -> list[str]:
-        robot, leaders = devices.robot(), devices.leaders()
-        all_arms = {f"{a}_follower": d for a, d in robot.arms.items()}
-        all_arms.update({f"{a}_leader": d for a, d in leaders.arms.items()})
+        all_arms = devices.calibration_arms()
         names = self.arms if self.arms is not None else list(all_arms)
         unknown = sorted(set(names) - set(all_arms))
         if unknown:
@@ -247,7 +507,8 @@ class TeleoperateControlConfig(ControlConfig):
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
 
-        robot, leaders = devices.robot(), devices.leaders()
+        leaders = devices.leaders()  # first: a missing leader fails before a robot (host) starts
+        robot = devices.robot()
         with leaders, robot:
             return teleop_loop(
                 leaders, robot, self.fps, self.teleop_time_s, None, self.display_data, self.display_data_path
@@ -297,11 +558,12 @@ class RecordControlConfig(ControlConfig):
             num_image_writer_processes=self.num_image_writer_processes,
             num_image_writer_threads_per_camera=self.num_image_writer_threads_per_camera,
         )
-        robot, leaders = devices.robot(), devices.leaders()
+        leaders = devices.leaders()
+        robot = devices.robot()
         cfg = RecordConfig(
-            robot=robot.arms[next(iter(robot.arms))].config,  # unused by record_session
+            robot=robot.config,  # unused by record_session
             dataset=ds,
-            teleop=leaders.arms[next(iter(leaders.arms))].config,
+            teleop=leaders.config,
             warmup_time_s=self.warmup_time_s,
             display_data=self.display_data,
             display_data_path=self.display_data_path,
@@ -331,34 +593,13 @@ class ReplayControlConfig(ControlConfig):
 @ControlConfig.register_subclass("remote_robot")
 @dataclass
 class RemoteRobotControlConfig(ControlConfig):
-    """Run the LeKiwi host on the robot (needs `--robot.type=lekiwi`)."""
+    """Run the LeKiwi host on the robot's computer (needs `--robot.type=lekiwi`)."""
 
+    # Stop after this many seconds (None: run until Ctrl-C).
     connection_time_s: float | None = None
 
     def run(self, devices: Devices) -> None:
-        from lerobot.robots.lekiwi import LeKiwi, LeKiwiConfig, LeKiwiHostConfig
-        from lerobot.robots.lekiwi.lekiwi_host import LeKiwiHost
-
-        cfg = devices.cfg
-        if not isinstance(cfg, LeKiwiRobotConfig):
-            raise ValueError(f"--control.type=remote_robot runs a LeKiwi host; got --robot.type={cfg.type}.")
-        (port,) = devices.follower_ports.values()
-        robot = LeKiwi(
-            LeKiwiConfig(
-                port=port, id="main_follower", calibration_dir=cfg.calibration_dir, cameras=cfg.cameras
-            )
-        )
-        host_cfg = LeKiwiHostConfig(
-            port_zmq_cmd=cfg.port,
-            port_zmq_observations=cfg.video_port,
-            connection_time_s=self.connection_time_s,
-        )
-        with robot:
-            host = LeKiwiHost(robot, host_cfg)
-            try:
-                host.run()
-            finally:
-                host.close()
+        devices.cfg.serve(devices, self.connection_time_s)
 
 
 @dataclass
@@ -367,12 +608,9 @@ class ControlPipelineConfig:
     control: ControlConfig
 
 
-def control_robot(cfg: ControlPipelineConfig, input_fn: Any = input) -> Any:
-    devices = Devices(cfg.robot, input_fn)
-    try:
+def control_robot(cfg: ControlPipelineConfig, input_fn: Callable[[str], str] = input) -> Any:
+    with Devices(cfg.robot, input_fn) as devices:
         return cfg.control.run(devices)
-    finally:
-        devices.close()
 
 
 def main(args: list[str] | None = None) -> None:

@@ -51,17 +51,29 @@ def encode_observation(obs: dict[str, Any]) -> str:
     return json.dumps(out)
 
 
+def _bound_port(socket: Any, zmq: Any) -> int:
+    endpoint = socket.getsockopt(zmq.LAST_ENDPOINT).decode()  # e.g. "tcp://127.0.0.1:41237"
+    return int(endpoint.rsplit(":", 1)[1])
+
+
 class LeKiwiHost:
     def __init__(self, robot: LeKiwi, config: LeKiwiHostConfig, bind_ip: str = "*"):
         zmq = _import_zmq()
         self.robot, self.config = robot, config
         self.context = zmq.Context()
         self.cmd = self.context.socket(zmq.PULL)
-        self.cmd.setsockopt(zmq.CONFLATE, 1)
-        self.cmd.bind(f"tcp://{bind_ip}:{config.port_zmq_cmd}")
         self.obs = self.context.socket(zmq.PUSH)
-        self.obs.setsockopt(zmq.CONFLATE, 1)
-        self.obs.bind(f"tcp://{bind_ip}:{config.port_zmq_observations}")
+        try:
+            self.cmd.setsockopt(zmq.CONFLATE, 1)
+            self.cmd.bind(f"tcp://{bind_ip}:{config.port_zmq_cmd}")
+            self.obs.setsockopt(zmq.CONFLATE, 1)
+            self.obs.bind(f"tcp://{bind_ip}:{config.port_zmq_observations}")
+        except BaseException:  # e.g. a port in use: release the other one
+            self.close()
+            raise
+        # The bound ports: a configured port 0 binds a free one (a host in a test or a mock session).
+        self.port_zmq_cmd = _bound_port(self.cmd, zmq)
+        self.port_zmq_observations = _bound_port(self.obs, zmq)
         self.commands_applied = 0
 
     def run(self, stop: threading.Event | None = None) -> None:
