@@ -237,10 +237,10 @@ class UploadHub(HubServer):
     # --- what was pushed ---
     def head(self, repo_id: str, revision: str = "main") -> str:
         """Commit sha of a branch or tag."""
-        repo = self.repos[repo_id]
-        return _commit_sha(repo_id, {**repo.branches, **repo.tags}[revision])
+        return _commit_sha(repo_id, self.folder(repo_id, revision))
 
     def folder(self, repo_id: str, revision: str = "main") -> Path:
+        """The stored commit a branch or tag points to."""
         repo = self.repos[repo_id]
         return {**repo.branches, **repo.tags}[revision]
 
