@@ -18,7 +18,7 @@ from lerobot.configs.parser import parse
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.robot_utils import LoopTimer
-from lerobot.utils.visualization_utils import check_display_flags, make_display
+from lerobot.utils.visualization_utils import DEFAULT_PORT, check_display_flags, make_display
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,14 @@ class TeleoperateConfig:
     # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
     # robot computer without a screen); open it later with `rerun <file>.rrd`.
     display_data_path: Path | None = None
+    # With --display_data=true: stream live to a Rerun viewer on this IP (e.g. a laptop running `rerun` or
+    # `rerun --serve-grpc`) instead of spawning one here.
+    display_ip: str | None = None
+    # The viewer's gRPC port (the port of a spawned viewer without --display_ip).
+    display_port: int = DEFAULT_PORT
 
     def __post_init__(self):
-        check_display_flags(self.display_data, self.display_data_path)
+        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
 
 def teleop_loop(
@@ -49,10 +54,13 @@ def teleop_loop(
     max_steps: int | None = None,
     display_data: bool = False,
     display_data_path: Path | None = None,
+    display_ip: str | None = None,
+    display_port: int = DEFAULT_PORT,
 ) -> dict[str, Any]:
     """Leader -> follower until `duration_s` / `max_steps`; returns the loop timing stats. With
-    `display_data`, observations and sent actions go to Rerun (`display_data_path`: an .rrd file)."""
-    display = make_display(display_data, display_data_path)
+    `display_data`, observations and sent actions go to Rerun (`display_data_path`: an .rrd file;
+    `display_ip`/`display_port`: a remote viewer)."""
+    display = make_display(display_data, display_data_path, display_ip, display_port)
     timer = LoopTimer(fps)
     steps = 0
     try:
@@ -78,7 +86,15 @@ def teleoperate(cfg: TeleoperateConfig) -> dict[str, Any]:
     teleop = make_teleoperator_from_config(cfg.teleop)
     with teleop, robot:
         return teleop_loop(
-            teleop, robot, cfg.fps, cfg.teleop_time_s, None, cfg.display_data, cfg.display_data_path
+            teleop,
+            robot,
+            cfg.fps,
+            cfg.teleop_time_s,
+            None,
+            cfg.display_data,
+            cfg.display_data_path,
+            cfg.display_ip,
+            cfg.display_port,
         )
 
 

@@ -1,29 +1,48 @@
 """Live display of robot observations and actions in the Rerun viewer (`--display_data=true`).
 
 `rerun_entities` is the pure mapping from one control step to what is shown; `RerunDisplay` sends it to a
-viewer it spawns, or to an `.rrd` file (`save_path`) to open later with `rerun <file>.rrd`: the way to
-look at a headless robot computer's data.
+viewer it spawns, to a viewer on another computer (`--display_ip`, over gRPC), or to an `.rrd` file
+(`save_path`) to open later with `rerun <file>.rrd`. The dataset visualizer (`lerobot-dataset-viz`) logs
+through the same two pieces.
 
     observation {"shoulder_pan.pos": 12.3, "front": (H, W, 3) uint8}  -> observation/shoulder_pan.pos  scalar
                                                                          observation/front             image
     action {"shoulder_pan.pos": 12.0}                                   -> action/shoulder_pan.pos       scalar
     a 1-D array value v of length D                                     -> <prefix>/<key>/0 .. /<D-1>    scalars
 
-Dictionary keys become entity path parts as they are (a `/` in a key nests). Every step is logged on the
-`frame` timeline.
+Dictionary keys become entity path parts as they are (a `/` in a key nests). Every control step is logged
+on the `frame` timeline.
+
+Watching a robot computer live from a laptop: start a viewer on the laptop (`rerun`, which listens on
+port 9876, or `rerun --serve-grpc` without a window), then run the robot side with
+`--display_data=true --display_ip=<laptop IP> [--display_port=9876]`.
 """
 
 from __future__ import annotations
 
+import logging
 import numbers
+import os
+import socket
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+logger = logging.getLogger(__name__)
+
 EntityKind = Literal["scalar", "image"]
+Entity = tuple[str, EntityKind, "float | np.ndarray"]
 IMAGE_CHANNELS = (1, 3, 4)
 TIMELINE = "frame"
+DEFAULT_PORT = 9876  # the Rerun viewer's and `rerun --serve-grpc`'s gRPC port
+CONNECT_TIMEOUT_S = 3.0
+FLUSH_TIMEOUT_S = 10.0
+NO_DISPLAY_HINT = (
+    "save it with --display_data_path=session.rrd (open it later with `rerun session.rrd`), or stream it "
+    "to a viewer on another computer with --display_ip=<its IP> (run `rerun` there)"
+)
 
 
 def _to_hwc_uint8(key: str, array: np.ndarray) -> np.ndarray:
@@ -44,62 +63,141 @@ def _to_hwc_uint8(key: str, array: np.ndarray) -> np.ndarray:
     )
 
 
-def rerun_entities(
-    observation: dict[str, Any] | None, action: dict[str, Any] | None
-) -> list[tuple[str, EntityKind, float | np.ndarray]]:
-    """One control step -> [(entity path, kind, value)]: numbers (and 0-d arrays) -> one scalar (float),
-    1-D arrays -> one scalar per element, 3-D arrays -> one image ((H, W, C) uint8). Anything else raises a
-    ValueError naming the key."""
-    entities: list[tuple[str, EntityKind, float | np.ndarray]] = []
-    for prefix, values in (("observation", observation), ("action", action)):
-        for key, value in (values or {}).items():
-            path = f"{prefix}/{key}"
-            if isinstance(value, numbers.Real):  # bool, int, float and the numpy scalars
-                entities.append((path, "scalar", float(value)))
-                continue
-            if not isinstance(value, (list, tuple)) and not hasattr(value, "__array__"):
-                raise ValueError(
-                    f"Cannot display {path!r}: expected a number, a 1-D array or an image, got "
-                    f"{type(value).__name__}."
-                )
-            array = np.asarray(value)
-            if array.dtype.kind not in "biuf":
-                raise ValueError(f"Cannot display {path!r}: non-numeric array of dtype {array.dtype}.")
-            if array.ndim == 0:
-                entities.append((path, "scalar", float(array)))
-            elif array.ndim == 1:
-                entities.extend((f"{path}/{i}", "scalar", float(x)) for i, x in enumerate(array))
-            elif array.ndim == 3:
-                entities.append((path, "image", _to_hwc_uint8(path, array)))
-            else:
-                raise ValueError(
-                    f"Cannot display {path!r}: expected a number, a 1-D array or an (H, W, C) / (C, H, W) "
-                    f"image, got an array of shape {tuple(array.shape)}."
-                )
+def value_entities(path: str, value: Any) -> list[Entity]:
+    """One value -> [(entity path, kind, value)]: a number (or 0-d array) -> one scalar (float), a 1-D
+    array -> one scalar per element (`<path>/<i>`), a 3-D array -> one image ((H, W, C) uint8). Anything
+    else raises a ValueError naming `path`. Torch tensors work too (anything with `__array__`)."""
+    if isinstance(value, numbers.Real):  # bool, int, float and the numpy scalars
+        return [(path, "scalar", float(value))]
+    if not isinstance(value, (list, tuple)) and not hasattr(value, "__array__"):
+        raise ValueError(
+            f"Cannot display {path!r}: expected a number, a 1-D array or an image, got {type(value).__name__}."
+        )
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"Cannot display {path!r}: non-numeric array of dtype {array.dtype}.")
+    if array.ndim == 0:
+        return [(path, "scalar", float(array))]
+    if array.ndim == 1:
+        return [(f"{path}/{i}", "scalar", float(x)) for i, x in enumerate(array)]
+    if array.ndim == 3:
+        return [(path, "image", _to_hwc_uint8(path, array))]
+    raise ValueError(
+        f"Cannot display {path!r}: expected a number, a 1-D array or an (H, W, C) / (C, H, W) image, got an "
+        f"array of shape {tuple(array.shape)}."
+    )
+
+
+def prefixed_entities(prefix: str | None, values: dict[str, Any] | None) -> list[Entity]:
+    """`value_entities` of every item, at `<prefix>/<key>` (at `<key>` when `prefix` is None)."""
+    entities: list[Entity] = []
+    for key, value in (values or {}).items():
+        entities.extend(value_entities(key if prefix is None else f"{prefix}/{key}", value))
     return entities
 
 
-def check_display_flags(display_data: bool, display_data_path: str | Path | None) -> None:
+def rerun_entities(observation: dict[str, Any] | None, action: dict[str, Any] | None) -> list[Entity]:
+    """One control step -> [(entity path, kind, value)] under `observation/` and `action/` (see
+    `value_entities` for what each value becomes)."""
+    return prefixed_entities("observation", observation) + prefixed_entities("action", action)
+
+
+def check_viewer_can_open(hint: str = NO_DISPLAY_HINT) -> None:
+    """Raise when a spawned viewer could not open a window: Linux with neither DISPLAY nor WAYLAND_DISPLAY
+    (a robot computer over SSH). `hint` says what to do instead."""
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise ValueError(
+            "--display_data=true spawns the Rerun viewer, but this machine has no display (neither DISPLAY "
+            f"nor WAYLAND_DISPLAY is set): {hint}."
+        )
+
+
+def check_display_flags(
+    display_data: bool,
+    display_data_path: str | Path | None,
+    display_ip: str | None = None,
+    display_port: int = DEFAULT_PORT,
+) -> None:
+    """Validate the `--display_*` flags together (one-line errors naming the flags); with a display but
+    neither a file nor a remote viewer, also check that a viewer window can open here."""
+    if isinstance(display_port, bool) or not isinstance(display_port, int) or not 1 <= display_port <= 65535:
+        raise ValueError(f"--display_port={display_port} is not a TCP port: give a number in 1..65535.")
     if display_data_path is not None and not display_data:
         raise ValueError(
             f"--display_data_path={display_data_path} saves the live display: add --display_data=true."
         )
+    if display_ip is not None and not display_data:
+        raise ValueError(f"--display_ip={display_ip} streams the live display: add --display_data=true.")
+    if display_ip is not None and not str(display_ip).strip():
+        raise ValueError("--display_ip is empty: give the IP address or host name of the viewer's computer.")
+    if display_ip is not None and display_data_path is not None:
+        raise ValueError(
+            f"--display_ip={display_ip} and --display_data_path={display_data_path} are exclusive: stream to "
+            "the remote viewer (and save there with `rerun --save x.rrd`), or save here."
+        )
+    if display_data and display_data_path is None and display_ip is None:
+        check_viewer_can_open()
 
 
-def make_display(display_data: bool, display_data_path: str | Path | None) -> RerunDisplay | None:
-    """The display the `--display_data` / `--display_data_path` flags ask for (None: no display)."""
-    check_display_flags(display_data, display_data_path)
-    return RerunDisplay(save_path=display_data_path) if display_data else None
+def make_display(
+    display_data: bool,
+    display_data_path: str | Path | None,
+    display_ip: str | None = None,
+    display_port: int = DEFAULT_PORT,
+) -> RerunDisplay | None:
+    """The display the `--display_data` / `--display_data_path` / `--display_ip` / `--display_port` flags
+    ask for (None: no display)."""
+    check_display_flags(display_data, display_data_path, display_ip, display_port)
+    if not display_data:
+        return None
+    return RerunDisplay(save_path=display_data_path, ip=display_ip, port=display_port)
+
+
+def grpc_url(host: str, port: int) -> str:
+    """The URL a Rerun SDK connects to for the viewer / `rerun --serve-grpc` at `host:port`."""
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host  # IPv6 literal
+    return f"rerun+http://{host}:{port}/proxy"
+
+
+def check_viewer_reachable(host: str, port: int, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail now, rather than buffer a session that never arrives, when nothing listens at host:port."""
+    try:
+        socket.create_connection((host.strip("[]"), port), timeout=timeout_s).close()
+    except OSError as e:
+        raise ConnectionError(
+            f"--display_ip={host} --display_port={port}: no Rerun viewer answers there ({e}). On that "
+            f"computer start `rerun` (a viewer window) or `rerun --serve-grpc --port {port}` (headless, add "
+            "`--save x.rrd` to keep the data), and let the port through its firewall."
+        ) from e
 
 
 class RerunDisplay:
-    """Streams control steps to Rerun: a spawned viewer, or the `.rrd` file `save_path` when given.
+    """Streams logged steps to Rerun, to one of:
 
-    Use as a context manager (or call `close()`): the file is complete once closed. One
-    `rerun.RecordingStream` per display, so several displays in one process do not share state.
+    - `save_path`: an `.rrd` file (complete once closed);
+    - `ip` (+ `port`): a viewer or `rerun --serve-grpc` on another computer, over gRPC;
+    - `serve=True`: a gRPC server on `port` that viewers connect to (`self.url`), alive until closed;
+    - otherwise a viewer spawned on this computer (needs a display).
+
+    Use as a context manager (or call `close()`), which flushes and disconnects so that nothing is lost.
+    One `rerun.RecordingStream` per display, so several displays in one process do not share state.
     """
 
-    def __init__(self, session_name: str = "lerobot", save_path: str | Path | None = None):
+    def __init__(
+        self,
+        session_name: str = "lerobot",
+        save_path: str | Path | None = None,
+        ip: str | None = None,
+        port: int = DEFAULT_PORT,
+        serve: bool = False,
+        no_display_hint: str = NO_DISPLAY_HINT,
+    ):
+        if sum((save_path is not None, ip is not None, serve)) > 1:
+            raise ValueError("RerunDisplay: give at most one of save_path, ip and serve=True.")
         try:
             import rerun as rr
         except ImportError as e:
@@ -108,32 +206,57 @@ class RerunDisplay:
             ) from e
         self._rr = rr
         self.save_path = Path(save_path) if save_path is not None else None
+        self.url: str | None = None
+        if save_path is None and ip is None and not serve:
+            check_viewer_can_open(no_display_hint)  # before a viewer process that cannot open a window
+        if ip is not None:
+            check_viewer_reachable(ip, port)
         self._stream = rr.RecordingStream(session_name)
         if self.save_path is not None:
             self.save_path.parent.mkdir(parents=True, exist_ok=True)
             self._stream.save(self.save_path)
+        elif ip is not None:
+            self.url = grpc_url(ip, port)
+            self._stream.connect_grpc(self.url)
+        elif serve:
+            self.url = self._stream.serve_grpc(grpc_port=port)
         else:
-            self._stream.spawn()  # starts the `rerun` viewer (installed with rerun-sdk) and connects to it
+            self._stream.spawn(port=port)  # starts the `rerun` viewer (installed with rerun-sdk), connects
         self._step = 0
         self._closed = False
 
-    def log(self, observation: dict[str, Any] | None, action: dict[str, Any] | None, step: int | None = None):
-        """Show one step on the `frame` timeline (`step` None: the one after the last logged)."""
-        entities = rerun_entities(observation, action)  # validates before anything is sent
-        self._step = self._step if step is None else step
-        self._stream.set_time(TIMELINE, sequence=self._step)
+    def log_entities(self, entities: list[Entity], **timelines: int | float) -> None:
+        """Log `entities` (from `rerun_entities` / `prefixed_entities`) at the given timeline values: ints
+        are sequence timelines, floats durations in seconds (e.g. `frame_index=3, timestamp=0.3`)."""
+        for name, value in timelines.items():
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                self._stream.set_time(name, sequence=int(value))
+            else:
+                self._stream.set_time(name, duration=float(value))
         for path, kind, value in entities:
             archetype = self._rr.Scalars(value) if kind == "scalar" else self._rr.Image(value)
             self._stream.log(path, archetype)
+
+    def log(self, observation: dict[str, Any] | None, action: dict[str, Any] | None, step: int | None = None):
+        """Show one control step on the `frame` timeline (`step` None: the one after the last logged)."""
+        entities = rerun_entities(observation, action)  # validates before anything is sent
+        self._step = self._step if step is None else step
+        self.log_entities(entities, **{TIMELINE: self._step})
         self._step += 1
 
     def flush(self) -> None:
-        self._stream.flush()
+        self._stream.flush(timeout_sec=FLUSH_TIMEOUT_S)
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._stream.flush()
+        """Send what is buffered (waiting up to FLUSH_TIMEOUT_S for a remote viewer), then disconnect."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._stream.flush(timeout_sec=FLUSH_TIMEOUT_S)
+        except RuntimeError as e:  # rerun raises RuntimeError("Flush timed out ...") for a vanished viewer
+            logger.warning("Rerun display: %s (the viewer at %s stopped receiving).", e, self.url)
+        finally:
             self._stream.disconnect()
 
     def __enter__(self) -> RerunDisplay:
