@@ -9,7 +9,8 @@
   every built-in policy config is importable by name, so `--policy.type=act` works without imports.
 - `--<field>.path=<dir | config.json | hub id>` (for fields holding a `PreTrainedConfig`, mutually
   exclusive with `--<field>.type`) loads that config.json (unknown keys ignored with a warning), applies
-  the remaining `--<field>.*` flags as overrides and sets `<field>.pretrained_path`.
+  the remaining `--<field>.*` flags as overrides and sets `<field>.pretrained_path`. Nested fields work
+  too, through the type a choice flag selects: `--control.type=record --control.policy.path=...`.
 - `--config_path=<json/yaml file | dir | hub id>` loads a whole config (a dir or Hub repo must hold
   `train_config.json`); further flags override it.
 - `--help` prints every field with the comment written above it in the dataclass.
@@ -71,11 +72,27 @@ def _holds_policy_config(tp: Any) -> bool:
     return registry is not None and issubclass(registry, PreTrainedConfig)
 
 
-def _policy_fields(config_class: type) -> list[str]:
+def _policy_fields(config_class: type, args: Sequence[str], prefix: str = "") -> list[str]:
+    """Dotted names of the fields holding a policy config, nested ones included (`control.policy` of
+    `control_robot.py`): a choice field is followed into the subclass its `--<name>.type` flag picks."""
     if not dataclasses.is_dataclass(config_class):
         return []
     hints = typing.get_type_hints(config_class)
-    return [f.name for f in dataclasses.fields(config_class) if _holds_policy_config(hints.get(f.name))]
+    names = []
+    for f in dataclasses.fields(config_class):
+        tp, name = hints.get(f.name), prefix + f.name
+        if _holds_policy_config(tp):
+            names.append(name)
+            continue
+        registry = _choice_registry(tp)
+        if registry is not None:
+            chosen, _ = pop_arg(list(args), f"{name}.type")
+            sub = registry.get_choice_class(chosen) if chosen in registry.get_known_choices() else None
+        else:
+            sub = next((t for t in (tp, *typing.get_args(tp)) if dataclasses.is_dataclass(t)), None)
+        if isinstance(sub, type):
+            names += _policy_fields(sub, args, name + ".")
+    return names
 
 
 def _choice_registry(tp: Any) -> type[draccus.ChoiceRegistry] | None:
@@ -167,7 +184,7 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     config_path, args = pop_arg(args, "config_path")
     base: dict[str, Any] = _load_config_file(config_path) if config_path else {}
     pretrained: dict[str, str] = {}
-    for name in _policy_fields(config_class):
+    for name in _policy_fields(config_class, args):
         path, args = pop_arg(args, f"{name}.path")
         if path is None:
             continue
@@ -175,7 +192,12 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
             raise ValueError(
                 f"--{name}.path and --{name}.type are mutually exclusive: the type comes from the path."
             )
-        base[name] = load_pretrained_config_dict(path, f"--{name}.path")
+        *parents, leaf = name.split(".")
+        node = base
+        for i, parent in enumerate(parents):  # a choice parent keeps the type its flag gives
+            chosen, _ = pop_arg(list(args), ".".join(parents[: i + 1]) + ".type")
+            node = node.setdefault(parent, {} if chosen is None else {"type": chosen})
+        node[leaf] = load_pretrained_config_dict(path, f"--{name}.path")
         pretrained[name] = path
     try:
         if base:
@@ -192,5 +214,8 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
         # draccus hides the config's own validation message ("Couldn't instantiate ..."): surface it.
         raise ValueError(f"{str(e).strip()} {type(root).__name__}: {root}") from e
     for name, path in pretrained.items():
-        getattr(cfg, name).pretrained_path = str(path)
+        node = cfg
+        for part in name.split("."):
+            node = getattr(node, part)
+        node.pretrained_path = str(path)
     return cfg

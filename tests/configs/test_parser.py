@@ -2,8 +2,9 @@
 help text from field comments."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import draccus
 import pytest
 
 from lerobot.configs.parser import parse, pop_arg
@@ -55,6 +56,51 @@ def test_policy_path_loads_config_then_applies_overrides(tmp_path):
     assert list(cfg.policy.input_features) == ["observation.environment_state"]
     with pytest.raises(ValueError, match="mutually exclusive"):
         parse(EvalLike, [f"--policy.path={tmp_path}", "--policy.type=act"])
+
+
+@dataclass
+class Control(draccus.ChoiceRegistry):
+    pass
+
+
+@Control.register_subclass("run")
+@dataclass
+class RunControl(Control):
+    policy: PreTrainedConfig | None = None
+    fps: int = 30
+
+
+@Control.register_subclass("idle")
+@dataclass
+class IdleControl(Control):
+    fps: int = 30
+
+
+@dataclass
+class Inner:
+    policy: PreTrainedConfig | None = None
+
+
+@dataclass
+class ControlLike:
+    control: Control
+    inner: Inner = field(default_factory=Inner)
+
+
+def test_nested_policy_path_through_a_choice_and_a_plain_dataclass(tmp_path):
+    """`control_robot.py --control.type=record --control.policy.path=...` (the v2.1 flag)."""
+    data = {"type": "act", "chunk_size": 12, "n_action_steps": 12, "device": "cpu"}
+    (tmp_path / "config.json").write_text(json.dumps(data))
+    args = ["--control.type=run", f"--control.policy.path={tmp_path}", "--control.policy.n_action_steps=3"]
+    cfg = parse(ControlLike, [*args, "--control.fps=10"])
+    assert isinstance(cfg.control, RunControl) and cfg.control.fps == 10
+    assert cfg.control.policy.type == "act" and cfg.control.policy.chunk_size == 12
+    assert cfg.control.policy.n_action_steps == 3 and cfg.control.policy.pretrained_path == str(tmp_path)
+    assert cfg.inner.policy is None
+    cfg = parse(ControlLike, ["--control.type=idle", f"--inner.policy.path={tmp_path}"])
+    assert cfg.inner.policy.chunk_size == 12 and cfg.inner.policy.pretrained_path == str(tmp_path)
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        parse(ControlLike, [*args, "--control.policy.type=act"])
 
 
 def test_config_path_then_overrides(tmp_path):
