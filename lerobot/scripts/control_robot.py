@@ -506,6 +506,15 @@ class TeleoperateControlConfig(ControlConfig):
     display_data: bool = False
     # With display_data: save the display to this .rrd file instead of spawning a viewer.
     display_data_path: Path | None = None
+    # With display_data: stream live to a Rerun viewer (`rerun` / `rerun --serve-grpc`) on this IP.
+    display_ip: str | None = None
+    # The viewer's gRPC port.
+    display_port: int = 9876
+
+    def __post_init__(self):
+        from lerobot.utils.visualization_utils import check_display_flags
+
+        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
@@ -514,7 +523,15 @@ class TeleoperateControlConfig(ControlConfig):
         robot = devices.robot()
         with leaders, robot:
             return teleop_loop(
-                leaders, robot, self.fps, self.teleop_time_s, None, self.display_data, self.display_data_path
+                leaders,
+                robot,
+                self.fps,
+                self.teleop_time_s,
+                None,
+                self.display_data,
+                self.display_data_path,
+                self.display_ip,
+                self.display_port,
             )
 
 
@@ -539,9 +556,18 @@ class RecordControlConfig(ControlConfig):
     display_data: bool = False
     # With display_data: save the display to this .rrd file instead of spawning a viewer.
     display_data_path: Path | None = None
+    # With display_data: stream live to a Rerun viewer (`rerun` / `rerun --serve-grpc`) on this IP.
+    display_ip: str | None = None
+    # The viewer's gRPC port.
+    display_port: int = 9876
     play_sounds: bool = True
     resume: bool = False
     keyboard: str = "auto"
+
+    def __post_init__(self):
+        from lerobot.utils.visualization_utils import check_display_flags
+
+        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_record import DatasetRecordConfig, RecordConfig, record_session
@@ -570,6 +596,8 @@ class RecordControlConfig(ControlConfig):
             warmup_time_s=self.warmup_time_s,
             display_data=self.display_data,
             display_data_path=self.display_data_path,
+            display_ip=self.display_ip,
+            display_port=self.display_port,
             play_sounds=self.play_sounds,
             resume=self.resume,
             keyboard=self.keyboard,

@@ -102,17 +102,17 @@ def rerun_entities(observation: dict[str, Any] | None, action: dict[str, Any] | 
     return prefixed_entities("observation", observation) + prefixed_entities("action", action)
 
 
-def check_viewer_can_open(hint: str = NO_DISPLAY_HINT) -> None:
+def check_viewer_can_open(hint: str = NO_DISPLAY_HINT, flag: str = "--display_data=true") -> None:
     """Raise when a spawned viewer could not open a window: Linux with neither DISPLAY nor WAYLAND_DISPLAY
-    (a robot computer over SSH). `hint` says what to do instead."""
+    (a robot computer over SSH). `flag` is what asked for the viewer, `hint` says what to do instead."""
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")
         and not os.environ.get("WAYLAND_DISPLAY")
     ):
         raise ValueError(
-            "--display_data=true spawns the Rerun viewer, but this machine has no display (neither DISPLAY "
-            f"nor WAYLAND_DISPLAY is set): {hint}."
+            f"{flag} spawns the Rerun viewer, but this machine has no display (neither DISPLAY nor "
+            f"WAYLAND_DISPLAY is set): {hint}."
         )
 
 
@@ -195,6 +195,7 @@ class RerunDisplay:
         port: int = DEFAULT_PORT,
         serve: bool = False,
         no_display_hint: str = NO_DISPLAY_HINT,
+        viewer_flag: str = "--display_data=true",
     ):
         if sum((save_path is not None, ip is not None, serve)) > 1:
             raise ValueError("RerunDisplay: give at most one of save_path, ip and serve=True.")
@@ -208,7 +209,7 @@ class RerunDisplay:
         self.save_path = Path(save_path) if save_path is not None else None
         self.url: str | None = None
         if save_path is None and ip is None and not serve:
-            check_viewer_can_open(no_display_hint)  # before a viewer process that cannot open a window
+            check_viewer_can_open(no_display_hint, viewer_flag)  # not a viewer that cannot open a window
         if ip is not None:
             check_viewer_reachable(ip, port)
         self._stream = rr.RecordingStream(session_name)
