@@ -6,6 +6,10 @@
         --control.repo_id=me/koch_test --control.single_task="Grasp a lego block" --control.num_episodes=2
     python lerobot/scripts/control_robot.py --robot.type=so100 --control.type=replay \
         --control.repo_id=me/koch_test --control.episode=0
+    # a trained policy drives the follower (the leader arms drive the resets); name the dataset eval_...
+    python lerobot/scripts/control_robot.py --robot.type=koch --control.type=record \
+        --control.repo_id=me/eval_koch_test --control.single_task="Grasp a lego block" \
+        --control.policy.path=outputs/train/act_koch/checkpoints/last/pretrained_model
 
 `--robot.type` is a v2.1 manipulator: `so100`, `koch`, `koch_bimanual`, `aloha`, `lekiwi`. Its arms are
 `--robot.follower_arms='{main: /dev/ttyACM0}'` / `--robot.leader_arms='{main: /dev/ttyACM1}'` (arm name ->
@@ -59,6 +63,7 @@ from typing import Any, ClassVar, TypeVar
 import draccus
 
 from lerobot.cameras.configs import CameraConfig
+from lerobot.configs.policies import PreTrainedConfig
 from lerobot.motors.sim_bus import ROBOT_PRESETS, SimulatedServoBus
 from lerobot.robots.aloha import aloha_cameras
 from lerobot.robots.device import CalibratedDevice
@@ -563,6 +568,9 @@ class RecordControlConfig(ControlConfig):
     play_sounds: bool = True
     resume: bool = False
     keyboard: str = "auto"
+    # A policy drives the robot during the episodes instead of the leader arms, which still drive the resets
+    # when the robot has some (`--control.policy.path=<checkpoint dir or hub id>`; name the dataset `eval_...`).
+    policy: PreTrainedConfig | None = None
 
     def __post_init__(self):
         from lerobot.utils.visualization_utils import check_display_flags
@@ -587,12 +595,13 @@ class RecordControlConfig(ControlConfig):
             num_image_writer_processes=self.num_image_writer_processes,
             num_image_writer_threads_per_camera=self.num_image_writer_threads_per_camera,
         )
-        leaders = devices.leaders()
+        leaders = devices.leaders() if self.policy is None or devices.cfg.leader_arms else None
         robot = devices.robot()
         cfg = RecordConfig(
             robot=robot.config,  # unused by record_session
             dataset=ds,
-            teleop=leaders.config,
+            teleop=leaders.config if leaders is not None else None,
+            policy=self.policy,
             warmup_time_s=self.warmup_time_s,
             display_data=self.display_data,
             display_data_path=self.display_data_path,

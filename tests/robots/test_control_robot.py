@@ -16,7 +16,15 @@ def run(args, devices):
 
 
 def test_control_robot_flows_on_mock_buses(tmp_path):
+    from tests.cameras.conftest import make_video
+
     base = ["--robot.type=so100", "--robot.mock=true", f"--robot.calibration_dir={tmp_path / 'calib'}"]
+    video = make_video(tmp_path / "laptop.mp4")
+    base.append(
+        "--robot.cameras={laptop: {type: opencv, index_or_path: "
+        + str(video)
+        + ", width: 96, height: 64, fps: 30, warmup_s: 0}}"
+    )
     cfg = parse(ControlPipelineConfig, [*base, "--control.type=calibrate"])
     devices = Devices(cfg.robot)
     try:
@@ -51,6 +59,28 @@ def test_control_robot_flows_on_mock_buses(tmp_path):
         assert not any(follower_sim.torque_enabled(i) for i in follower_sim.motors)
         with pytest.raises(ValueError, match="unknown arms \\['side_follower'\\]"):
             run([*base, "--control.type=calibrate", "--control.arms=[side_follower]"], devices)
+
+        # --control.policy.path: a checkpoint trained on that recording drives an eval_ recording.
+        from lerobot.policies.factory import make_policy, make_policy_config
+
+        policy_cfg = make_policy_config(
+            "act", device="cpu", chunk_size=4, n_action_steps=4, dim_model=32, n_heads=2, dim_feedforward=64,
+            n_encoder_layers=1, n_decoder_layers=1, n_vae_encoder_layers=1, pretrained_backbone_weights=None,
+        )  # fmt: skip
+        make_policy(policy_cfg, ds_meta=dataset.meta).save_pretrained(tmp_path / "ckpt")
+        rec_eval = [a for a in rec if not a.startswith(("--control.root", "--control.repo_id"))]
+        rec_eval += ["--control.repo_id=me/eval_legacy", f"--control.root={tmp_path / 'eval'}"]
+        rec_eval += [f"--control.policy.path={tmp_path / 'ckpt'}"]
+        dataset, stats = run([*base, *rec_eval, "--control.policy.n_action_steps=2"], devices)
+        assert dataset.num_episodes == 1 and stats[0]["ticks"] >= 2
+        actions = np.stack([dataset[i]["action"].numpy() for i in range(len(dataset))])
+        # The last action the policy chose is the follower's goal (1 tick of bus quantization).
+        calib = json.loads((tmp_path / "calib" / "main_follower.json").read_text())["shoulder_lift"]
+        expected = actions[-1, 1] * 4095 / 360 + (calib["range_min"] + calib["range_max"]) / 2
+        expected = min(max(expected, calib["range_min"]), calib["range_max"])
+        assert abs(follower_sim.motor(2).get("Goal_Position") - expected) <= 1.0
+        with pytest.raises(ValueError, match="name it 'eval_...'"):
+            run([*base, *[a.replace("eval_legacy", "legacy2") for a in rec_eval]], devices)
     finally:
         devices.close()
 
