@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lerobot.configs.parser import parse
-from lerobot.scripts.control_robot import ControlPipelineConfig, Devices, LegacyManipulator, control_robot
+from lerobot.robots.legacy import Devices, LegacyManipulator
+from lerobot.scripts.control_robot import ControlPipelineConfig, control_robot
 from tests.robots.conftest import scripted_calibration
 
 

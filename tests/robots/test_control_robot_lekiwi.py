@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from lerobot.configs.parser import parse
+from lerobot.robots.legacy import LeKiwiRobotConfig
 from lerobot.robots.lekiwi import LeKiwi, LeKiwiConfig
 from lerobot.robots.lekiwi.lekiwi import motor_features
 from lerobot.scripts import control_robot as cr
@@ -103,7 +104,7 @@ def test_lekiwi_calibrate_teleoperate_record_replay(base, tmp_path):
 
     threads_before = set(threading.enumerate())
     cfg = parse(cr.ControlPipelineConfig, [*base, "--control.type=calibrate"])
-    assert isinstance(cfg.robot, cr.LeKiwiRobotConfig)
+    assert isinstance(cfg.robot, LeKiwiRobotConfig)
     devices = cr.Devices(cfg.robot)
     stop_mover = threading.Event()
     try:
