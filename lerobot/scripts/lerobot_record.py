@@ -33,7 +33,7 @@ from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_f
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
-from lerobot.utils.visualization_utils import RerunDisplay, check_display_flags, make_display
+from lerobot.utils.visualization_utils import DEFAULT_PORT, RerunDisplay, check_display_flags, make_display
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,11 @@ class RecordConfig:
     # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
     # robot computer without a screen); open it later with `rerun <file>.rrd`.
     display_data_path: Path | None = None
+    # With --display_data=true: stream live to a Rerun viewer on this IP (e.g. a laptop running `rerun` or
+    # `rerun --serve-grpc`) instead of spawning one here.
+    display_ip: str | None = None
+    # The viewer's gRPC port (the port of a spawned viewer without --display_ip).
+    display_port: int = DEFAULT_PORT
     # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
     # Append episodes to the existing local dataset.
@@ -97,7 +102,7 @@ class RecordConfig:
     keyboard: str = "auto"
 
     def __post_init__(self):
-        check_display_flags(self.display_data, self.display_data_path)
+        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
         if self.teleop is None and self.policy is None:
             raise ValueError(
                 "lerobot-record needs a teleoperator (--teleop.type=...) or a policy (--policy.path=...) to "
@@ -316,7 +321,7 @@ def record_session(
     stats: list[dict[str, float]] = []
     try:
         with ExitStack() as stack:
-            display = make_display(cfg.display_data, cfg.display_data_path)
+            display = make_display(cfg.display_data, cfg.display_data_path, cfg.display_ip, cfg.display_port)
             if display is not None:
                 stack.enter_context(display)
             stack.enter_context(robot)
@@ -354,7 +359,9 @@ def record_session(
             keyboard.disconnect()
         dataset.finalize()
     log_say("Stop recording", cfg.play_sounds)
-    if ds_cfg.push_to_hub:
+    if ds_cfg.push_to_hub and dataset.num_episodes == 0:
+        logger.warning("No episode was recorded: nothing to push to the Hub (%s).", ds_cfg.repo_id)
+    elif ds_cfg.push_to_hub:
         # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
         # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
         try:
