@@ -136,7 +136,10 @@ def test_failed_push_keeps_the_recording_and_says_how_to_retry(
     message = str(err.value)
     assert f"'{REPO_ID}'" in message and str(root) in message and "2 episodes" in message
     assert f"{status}" in message  # the cause, e.g. "500 Server Error" / "401 Client Error"
-    assert upload_hub.files(REPO_ID) == {} if action == "commit" else REPO_ID not in upload_hub.repos
+    if action == "commit":  # the repo was created, nothing was committed
+        assert upload_hub.files(REPO_ID) == {}
+    else:
+        assert REPO_ID not in upload_hub.repos
 
     # Nothing that was saved is lost: the dataset is complete and loadable.
     before = local_files(root)
@@ -153,6 +156,19 @@ def test_failed_push_keeps_the_recording_and_says_how_to_retry(
     assert local_files(root) == before
     assert_pushed(upload_hub, root, ["so100", "test"])
     assert upload_hub.repos[REPO_ID].private
+
+
+def test_nothing_recorded_nothing_pushed(so100_sims, upload_hub, tmp_path, caplog):
+    """Stopped before the first episode: no empty repo is created on the Hub."""
+    from tests.cameras.conftest import make_video
+
+    args = record_args(so100_sims, tmp_path / "ds", make_video(tmp_path / "front.mp4"))
+    events = new_events()
+    events["stop_recording"] = True
+    with caplog.at_level("WARNING"):
+        dataset, _ = record(parse(RecordConfig, args), events=events)
+    assert dataset.num_episodes == 0 and upload_hub.repos == {}
+    assert "nothing to push" in caplog.text
 
 
 def test_control_robot_record_pushes(tmp_path, upload_hub, monkeypatch):
