@@ -78,3 +78,8 @@ def _isolated_calibration(tmp_path, monkeypatch):
     retries (the fault tests in tests/motors count the default ones)."""
     monkeypatch.setenv("HF_LEROBOT_CALIBRATION", str(tmp_path / "calibration"))
     monkeypatch.setattr(MotorsBus, "DEFAULT_NUM_RETRIES", 10)
+
+
+def file_camera_flag(video, name: str = "front", flag: str = "--robot.cameras") -> str:
+    """The cameras flag for one small OpenCV camera playing `video` (tests/cameras/conftest.py::make_video)."""
+    return f"{flag}={{{name}: {{type: opencv, index_or_path: {video}, width: 96, height: 64, fps: 30, warmup_s: 0}}}}"

@@ -8,7 +8,7 @@ import pytest
 from lerobot.configs.parser import parse
 from lerobot.robots.legacy import Devices, LegacyManipulator
 from lerobot.scripts.control_robot import ControlPipelineConfig, control_robot
-from tests.robots.conftest import scripted_calibration
+from tests.robots.conftest import file_camera_flag, scripted_calibration
 
 
 def run(args, devices):
@@ -21,11 +21,7 @@ def test_control_robot_flows_on_mock_buses(tmp_path):
 
     base = ["--robot.type=so100", "--robot.mock=true", f"--robot.calibration_dir={tmp_path / 'calib'}"]
     video = make_video(tmp_path / "laptop.mp4")
-    base.append(
-        "--robot.cameras={laptop: {type: opencv, index_or_path: "
-        + str(video)
-        + ", width: 96, height: 64, fps: 30, warmup_s: 0}}"
-    )
+    base.append(file_camera_flag(video, "laptop"))
     cfg = parse(ControlPipelineConfig, [*base, "--control.type=calibrate"])
     devices = Devices(cfg.robot)
     try:

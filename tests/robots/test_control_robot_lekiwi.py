@@ -17,7 +17,7 @@ from lerobot.robots.lekiwi import LeKiwi, LeKiwiConfig
 from lerobot.robots.lekiwi.lekiwi import motor_features
 from lerobot.scripts import control_robot as cr
 from lerobot.teleoperators.so100_leader import SO100Leader, SO100LeaderConfig
-from tests.robots.conftest import RANGE_HI, RANGE_LO, scripted_calibration
+from tests.robots.conftest import RANGE_HI, RANGE_LO, file_camera_flag, scripted_calibration
 
 pytest.importorskip("zmq")
 
@@ -29,14 +29,11 @@ def base(tmp_path):
     from tests.cameras.conftest import make_video
 
     video = make_video(tmp_path / "front.mp4")
-    camera = (
-        f"{{front: {{type: opencv, index_or_path: {video}, width: 96, height: 64, fps: 30, warmup_s: 0}}}}"
-    )
     return [
         "--robot.type=lekiwi",
         "--robot.mock=true",
         f"--robot.calibration_dir={tmp_path / 'calib'}",
-        f"--robot.cameras={camera}",
+        file_camera_flag(video),
         "--robot.keyboard_backend=none",
     ]
 

@@ -21,7 +21,7 @@ from lerobot.utils.visualization_utils import (
     make_display,
     rerun_entities,
 )
-from tests.robots.conftest import make_sim
+from tests.robots.conftest import file_camera_flag, make_sim
 from tests.robots.test_record_replay import calibrate_pair
 from tests.robots.test_robots import make_pair
 from tests.utils.rerun_read import free_port, images, read_rrd, rerun_grpc_server, scalars
@@ -291,8 +291,7 @@ def test_record_cli_display_reads_back_the_recorded_dataset(tmp_path):
         args = [
             "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
             "--teleop.type=so100_leader", f"--teleop.port={sims[1].port}", "--teleop.id=l1",
-            "--robot.cameras={front: {type: opencv, index_or_path: " + str(video)
-            + ", width: 96, height: 64, fps: 30, warmup_s: 0}}",
+            file_camera_flag(video),
             "--dataset.repo_id=test/rec", f"--dataset.root={tmp_path / 'ds'}", "--dataset.single_task=Pick",
             "--dataset.fps=15", "--dataset.episode_time_s=0.4", "--dataset.num_episodes=1",
             "--dataset.push_to_hub=false", "--dataset.video=false", "--play_sounds=false", "--keyboard=none",

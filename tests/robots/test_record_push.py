@@ -13,7 +13,7 @@ import pytest
 
 from lerobot.configs.parser import parse
 from lerobot.scripts.lerobot_record import RecordConfig, new_events, record
-from tests.robots.conftest import make_sim
+from tests.robots.conftest import file_camera_flag, make_sim
 from tests.robots.test_record_replay import calibrate_pair
 from tests.utils.upload_hub import UploadHub
 
@@ -43,8 +43,7 @@ def so100_sims():
 def record_args(sims, root: Path, video_file: Path, *extra: str) -> list[str]:
     return [
         "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
-        "--robot.cameras={front: {type: opencv, index_or_path: " + str(video_file)
-        + ", width: 96, height: 64, fps: 30, warmup_s: 0}}",
+        file_camera_flag(video_file),
         "--teleop.type=so100_leader", f"--teleop.port={sims[1].port}", "--teleop.id=l1",
         f"--dataset.repo_id={REPO_ID}", f"--dataset.root={root}", "--dataset.single_task=Pick the cube",
         "--dataset.fps=15", "--dataset.episode_time_s=0.4", "--dataset.reset_time_s=0",

@@ -12,7 +12,7 @@ from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_f
 from lerobot.robots.device import calibration_root
 from lerobot.scripts.lerobot_record import RecordConfig, new_events, record
 from lerobot.scripts.lerobot_replay import ReplayConfig, replay
-from tests.robots.conftest import PAIRS, RANGE_HI, RANGE_LO, make_sim, scripted_calibration
+from tests.robots.conftest import PAIRS, RANGE_HI, RANGE_LO, file_camera_flag, make_sim, scripted_calibration
 from tests.robots.test_robots import make_pair
 
 
@@ -67,11 +67,7 @@ def test_record_two_episodes_then_replay(pair, tmp_path):
             "--dataset.num_episodes=2", "--dataset.push_to_hub=false", "--play_sounds=false", "--keyboard=none",
         ]  # fmt: skip
         if pair == "so100":
-            args.append(
-                "--robot.cameras={front: {type: opencv, index_or_path: "
-                + str(video)
-                + ", width: 96, height: 64, fps: 30, warmup_s: 0}}"
-            )
+            args.append(file_camera_flag(video))
         cfg = parse(RecordConfig, args)
         # The user moves the leader while recording.
         stop = threading.Event()
@@ -192,7 +188,7 @@ def test_policy_driven_recording(tmp_path):
         video = make_video(tmp_path / "front.mp4")
         robot_args = [
             "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
-            "--robot.cameras={front: {type: opencv, index_or_path: " + str(video) + ", width: 96, height: 64, fps: 30, warmup_s: 0}}",
+            file_camera_flag(video),
         ]  # fmt: skip
         common = ["--dataset.fps=10", "--dataset.reset_time_s=0", "--dataset.num_episodes=1"]
         common += ["--dataset.push_to_hub=false", "--play_sounds=false", "--keyboard=none"]

@@ -10,7 +10,7 @@ import pytest
 from lerobot.configs.parser import parse
 from lerobot.robots.device import calibration_root
 from lerobot.scripts.lerobot_record import RecordConfig, new_events, record
-from tests.robots.conftest import make_sim
+from tests.robots.conftest import file_camera_flag, make_sim
 from tests.robots.test_record_replay import calibrate_pair
 
 pytest.importorskip("torch")
@@ -27,7 +27,7 @@ def test_record_then_train_then_run_the_policy(tmp_path):
         video = make_video(tmp_path / "front.mp4")
         robot_args = [
             "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
-            "--robot.cameras={front: {type: opencv, index_or_path: " + str(video) + ", width: 96, height: 64, fps: 30, warmup_s: 0}}",
+            file_camera_flag(video),
         ]  # fmt: skip
         common = ["--dataset.fps=10", "--dataset.reset_time_s=0", "--dataset.push_to_hub=false"]
         common += ["--play_sounds=false", "--keyboard=none", "--dataset.single_task=Pick the cube"]

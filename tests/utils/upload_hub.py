@@ -127,15 +127,7 @@ class UploadHandler(_Handler):
         return self._json({"url": url, "name": repo_id})
 
     def _tag(self, repo_id: str, repo: HubRepo, revision: str) -> None:
-        tag = json.loads(self._body)["tag"]
-        with self.hub._lock:
-            resolved = self.hub.resolve(repo, repo_id, revision)
-            if resolved is None:
-                return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
-            if tag in repo.tags:
-                return self._error(409, "Conflict", f"Tag {tag} already exists")
-            repo.tags[tag] = resolved[1]
-        return self._json({})
+        self._create_ref(repo_id, repo, repo.tags, "Tag", json.loads(self._body)["tag"], revision)
 
     def _delete_tag(self, repo_id: str, repo: HubRepo, tag: str) -> None:
         with self.hub._lock:
@@ -145,13 +137,19 @@ class UploadHandler(_Handler):
 
     def _branch(self, repo_id: str, repo: HubRepo, name: str) -> None:
         start = json.loads(self._body or b"{}").get("startingPoint") or "main"
+        self._create_ref(repo_id, repo, repo.branches, "Branch", name, start)
+
+    def _create_ref(
+        self, repo_id: str, repo: HubRepo, refs: dict, kind: str, name: str, revision: str
+    ) -> None:
+        """A new tag or branch `name` at `revision`: 404 for an unknown revision, 409 if it exists."""
         with self.hub._lock:
-            resolved = self.hub.resolve(repo, repo_id, start)
+            resolved = self.hub.resolve(repo, repo_id, revision)
             if resolved is None:
-                return self._error(404, "RevisionNotFound", f"Invalid rev id: {start}")
-            if name in repo.branches:
-                return self._error(409, "Conflict", f"Branch {name} already exists")
-            repo.branches[name] = resolved[1]
+                return self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+            if name in refs:
+                return self._error(409, "Conflict", f"{kind} {name} already exists")
+            refs[name] = resolved[1]
         return self._json({})
 
     # --- files ---
