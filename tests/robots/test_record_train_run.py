@@ -80,21 +80,12 @@ def test_record_then_train_then_run_the_policy(tmp_path):
         assert config["type"] == "act"
         assert set(config["input_features"]) == {"observation.state", "observation.images.front"}
 
-        dataset, stats = record(
-            parse(
-                RecordConfig,
-                [
-                    *robot_args,
-                    *common,
-                    f"--policy.path={checkpoint}",
-                    "--dataset.repo_id=me/eval_pick",
-                    f"--dataset.root={tmp_path / 'eval'}",
-                    "--dataset.num_episodes=1",
-                    "--dataset.episode_time_s=0.6",
-                ],
-            ),  # fmt: skip
-            events=new_events(),
-        )
+        eval_args = [*robot_args, *common, f"--policy.path={checkpoint}", "--dataset.num_episodes=1"]
+        eval_args += ["--dataset.repo_id=me/eval_pick", f"--dataset.root={tmp_path / 'eval'}"]
+        eval_args += ["--dataset.episode_time_s=0.6"]
+        with pytest.raises(ValueError, match="name it 'eval_...'"):  # policy rollouts are evaluations
+            parse(RecordConfig, [a.replace("me/eval_pick", "me/pick2") for a in eval_args])
+        dataset, stats = record(parse(RecordConfig, eval_args), events=new_events())
         assert dataset.num_episodes == 1 and stats[0]["ticks"] >= 2
         ds = LeRobotDataset("me/eval_pick", root=tmp_path / "eval")
         actions = np.stack([ds[i]["action"].numpy() for i in range(len(ds))])
