@@ -358,6 +358,8 @@ class DatasetWriter:
             for encoder in self._stream_encoders.values():
                 encoder.abort()
             shutil.rmtree(self._recording_dir(self._next_episode_index), ignore_errors=True)
+            with contextlib.suppress(OSError):  # only when empty: a save may be staging its files there
+                (self.root / STAGING_DIR).rmdir()
         self._stream_encoders = {}
         self.episode_buffer = {"size": 0, "task": [], **{k: [] for k in self._user_keys()}}
 

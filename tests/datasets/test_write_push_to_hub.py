@@ -93,6 +93,8 @@ def test_push_after_a_discarded_streaming_episode(tmp_path, upload_hub):
         if episode_length == 3:
             dataset.save_episode()
     dataset.finalize()  # discards the unsaved 2-frame episode
+    assert not (root / ".staging").exists()  # the writer removes the emptied staging directory
+    (root / ".staging").mkdir()  # an empty one (e.g. from an older writer) does not block the push either
     dataset.push_to_hub()
     assert sorted(upload_hub.files("user/stream")) == sorted([*_local_files(root), "README.md"])
     copy = LeRobotDataset("user/stream", root=tmp_path / "copy")
