@@ -12,6 +12,10 @@ Run it for a try without hardware; it prints the port to give to `--robot.port`:
 
     python -m lerobot.motors.sim_bus --robot so100_follower
     python -m lerobot.motors.sim_bus --motors 1:xl430-w250,2:xl330-m288 --corrupt-rate 0.05
+
+then type `sweep` in its terminal when `lerobot-calibrate` asks you to move the joints through their range
+(`set <id> <ticks>` moves one shaft, `show` prints them). `SimulatedUser` plays that person for
+`control_robot.py --robot.mock=true`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import os
 import random
 import select
+import sys
 import termios
 import threading
 import time
@@ -319,6 +324,30 @@ class SimulatedServoBus:
         with self._lock:
             return self.motors[motor_id].torque
 
+    def sweep(
+        self,
+        motor_ids: list[int] | None = None,
+        positions: tuple[int, ...] | None = None,
+        dwell_s: float = 0.15,
+    ) -> None:
+        """Move the shafts by hand, as a person does when calibration asks to move every joint through its
+        range: each motor of `motor_ids` (default all) goes to every Present_Position of `positions` in
+        turn (default a quarter and three quarters of its resolution, then the middle), held `dwell_s` so
+        that a range recorder polling the bus sees it."""
+        ids = list(self.motors) if motor_ids is None else list(motor_ids)
+        unknown = sorted(set(ids) - set(self.motors))
+        if unknown:
+            raise ValueError(
+                f"sweep: no motor with id {unknown} on {self.port} (ids: {sorted(self.motors)})."
+            )
+        steps = len(positions) if positions is not None else 3
+        for step in range(steps):
+            for motor_id in ids:
+                res = self.motors[motor_id].resolution
+                default = (res // 4, 3 * res // 4, res // 2 - 1)
+                self.set_present(motor_id, positions[step] if positions is not None else default[step])
+            time.sleep(dwell_s)
+
     # -- serving
     def start(self) -> SimulatedServoBus:
         self._thread = threading.Thread(target=self.serve_forever, name=f"sim-bus-{self.port}", daemon=True)
@@ -525,6 +554,72 @@ def parse_motors(spec: str) -> list[tuple[int, str]]:
     return out
 
 
+class SimulatedUser:
+    """An `input_fn` playing the person at simulated arms (`--robot.mock=true`): it answers ENTER to every
+    prompt (reuse a calibration file; the "middle" pose is wherever the shafts are) and, when calibration
+    asks to move the joints of `<id> <Device>` through their entire range, sweeps the bus registered for that
+    id (`buses`: device id -> bus; with a single bus, that one). Each prompt is echoed with what it did."""
+
+    def __init__(self, buses: dict[str, SimulatedServoBus], echo=print):
+        self.buses = buses
+        self.echo = echo
+
+    def bus_for(self, prompt: str) -> SimulatedServoBus:
+        named = [i for i in self.buses if f"{i} " in prompt]
+        if named:
+            return self.buses[max(named, key=len)]
+        if len(self.buses) == 1:
+            return next(iter(self.buses.values()))
+        raise ValueError(
+            f"The simulated user cannot tell which of {sorted(self.buses)} this prompt is for: {prompt!r}"
+        )
+
+    def __call__(self, prompt: str) -> str:
+        if "entire range of motion" in prompt:
+            bus = self.bus_for(prompt)
+            self.echo(f"{prompt}\n  [simulated user] sweeping the joints on {bus.port}, then ENTER")
+            bus.sweep()
+        else:
+            self.echo(f"{prompt}\n  [simulated user] ENTER")
+        return ""
+
+
+COMMANDS_HELP = """Commands (type them here, then ENTER), e.g. while `lerobot-calibrate` asks you to move the joints:
+  sweep [side]                  move every joint by hand through its range (as calibration asks)
+  set <id> <ticks> [side]       move one shaft by hand to a Present_Position
+  show [side]                   print each motor's present position and torque"""
+
+
+def run_command(line: str, buses: dict[str, SimulatedServoBus], out=print) -> None:
+    """One line of the interactive console of `python -m lerobot.motors.sim_bus` (see COMMANDS_HELP)."""
+    words = line.split()
+    if not words:
+        return
+    cmd, args = words[0], words[1:]
+    side = args.pop() if args and args[-1] in buses and args[-1] else ("" if "" in buses else None)
+    if cmd not in ("sweep", "set", "show") or (cmd == "set" and len(args) != 2) or (cmd != "set" and args):
+        out(f"unknown command {line.strip()!r}\n{COMMANDS_HELP}")
+        return
+    if side is None:
+        out(f"name the bus: one of {sorted(buses)}")
+        return
+    bus = buses[side]
+    try:
+        if cmd == "sweep":
+            bus.sweep()
+            out(f"swept {sorted(bus.motors)}")
+        elif cmd == "set":
+            bus.set_present(int(args[0]), int(args[1]))
+            out(f"motor {args[0]} at {bus.present(int(args[0]))}")
+        else:
+            for motor_id in sorted(bus.motors):
+                out(
+                    f"motor {motor_id}: position {bus.present(motor_id)}, torque {bus.torque_enabled(motor_id)}"
+                )
+    except (ValueError, KeyError) as e:
+        out(f"error: {e}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
@@ -550,6 +645,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for bus in buses.values():
             bus.start()
+        if sys.stdin is not None and sys.stdin.isatty():
+            print(COMMANDS_HELP, flush=True)
+        for line in sys.stdin if sys.stdin is not None else ():  # ends at EOF (stdin closed or not a tty)
+            run_command(line, buses, lambda text: print(text, flush=True))
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 import draccus
 
 from lerobot.cameras.configs import CameraConfig
-from lerobot.motors.sim_bus import ROBOT_PRESETS, SimulatedServoBus
+from lerobot.motors.sim_bus import ROBOT_PRESETS, SimulatedServoBus, SimulatedUser
 from lerobot.robots.aloha import aloha_cameras
 from lerobot.robots.device import CalibratedDevice
 from lerobot.robots.lekiwi.config_lekiwi import (
@@ -363,13 +363,19 @@ class Devices:
         self.cfg = cfg
         self.input_fn = input_fn  # answers the calibration prompts
         self.sims: list[SimulatedServoBus] = []
+        self.sims_by_id: dict[str, SimulatedServoBus] = {}  # device id (`<arm>_follower`, ...) -> its bus
         self.services: dict[str, Any] = {}
         try:
-            self.follower_ports = self._ports(cfg.follower_arms, cfg.follower_type)
-            self.leader_ports = self._ports(cfg.leader_arms, cfg.leader_type)
+            self.follower_ports = self._ports(cfg.follower_arms, cfg.follower_type, "follower")
+            self.leader_ports = self._ports(cfg.leader_arms, cfg.leader_type, "leader")
         except BaseException:
             self.close()
             raise
+        if cfg.mock and input_fn is input:
+            # Nobody can move simulated joints by hand from a terminal: a simulated person answers the
+            # calibration prompts (and sweeps the joints), so every control runs without hardware.
+            logger.info("--robot.mock=true: a simulated user answers the calibration prompts.")
+            self.input_fn = SimulatedUser(self.sims_by_id)
 
     def __enter__(self) -> Devices:
         return self
@@ -377,13 +383,14 @@ class Devices:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _ports(self, arms: dict[str, str], device_type: str) -> dict[str, str]:
+    def _ports(self, arms: dict[str, str], device_type: str, role: str) -> dict[str, str]:
         if not self.cfg.mock:
             return dict(arms)
         ports = {}
         for arm in arms:
             sim = SimulatedServoBus.from_models(ROBOT_PRESETS[device_type]).start()
             self.sims.append(sim)
+            self.sims_by_id[f"{arm}_{role}"] = sim
             ports[arm] = sim.port
         return ports
 

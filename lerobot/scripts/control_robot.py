@@ -45,8 +45,8 @@ so every control works without hardware, e.g. with file cameras:
         --robot.cameras='{front: {type: opencv, index_or_path: front.mp4, width: 640, height: 480, fps: 30}}' \
         --control.type=teleoperate --control.teleop_time_s=10
 
-(In any mock session a new calibration asks to move simulated joints: tests answer the prompts with a
-scripted `input_fn`; with calibration files in `--robot.calibration_dir`, ENTER reuses them.)
+(In a mock session a simulated user, `lerobot.motors.sim_bus.SimulatedUser`, answers the calibration
+prompts and sweeps the simulated joints; `control_robot(cfg, input_fn=...)` takes another one.)
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -245,3 +246,87 @@ def test_noisy_bus_still_works_with_retries(vendor):
             assert bus.read("Goal_Position", "m1", normalize=False) == 1000 + i
         bus.disconnect(disable_torque=True)
         assert not any(sim.torque_enabled(i) for i in sim.motors)
+
+
+def test_sweep_and_the_simulated_user():
+    from lerobot.motors.sim_bus import SimulatedUser
+
+    with (
+        SimulatedServoBus.from_models([(1, "sts3215"), (2, "sts3215")]) as a,
+        SimulatedServoBus.from_models([(1, "xl330-m288")]) as b,
+    ):
+        seen: dict[int, set[int]] = {1: set(), 2: set()}
+        stop = threading.Event()
+
+        def poll():  # what a range recorder sees
+            while not stop.is_set():
+                for i in seen:
+                    seen[i].add(a.present(i))
+                time.sleep(0.01)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        a.sweep(dwell_s=0.05)
+        stop.set()
+        poller.join()
+        assert {1024, 3072, 2047} <= seen[1] and {1024, 3072, 2047} <= seen[2]
+        b.sweep(positions=(10, 20), dwell_s=0)
+        assert b.present(1) == 20
+        with pytest.raises(ValueError, match=r"no motor with id \[7\]"):
+            a.sweep([7])
+
+        echoed: list[str] = []
+        user = SimulatedUser({"main_follower": a, "main_leader": b}, echo=echoed.append)
+        assert user("Press ENTER to use the calibration file of id 'main_follower' (...): ") == ""
+        b.set_present(1, 100)
+        user("Move all joints of main_leader KochLeader except [] through their entire range of motion, ...")
+        assert b.present(1) == 2047 and "sweeping the joints on " + b.port in echoed[-1]
+        with pytest.raises(ValueError, match="cannot tell which"):
+            user("Move all joints of side_follower X through their entire range of motion")
+
+
+def test_sim_bus_console_commands():
+    from lerobot.motors.sim_bus import run_command
+
+    with (
+        SimulatedServoBus.from_models([(1, "sts3215")]) as left,
+        SimulatedServoBus.from_models([(1, "sts3215")]) as right,
+    ):
+        out: list[str] = []
+        run_command("set 1 1234 right", {"left": left, "right": right}, out.append)
+        assert right.present(1) == 1234 and out[-1] == "motor 1 at 1234"
+        run_command("set 1 1234", {"left": left, "right": right}, out.append)
+        assert out[-1].startswith("name the bus")
+        run_command("show", {"": left}, out.append)
+        assert out[-1].startswith("motor 1: position ") and out[-1].endswith("torque False")
+        run_command("set 9 10", {"": left}, out.append)
+        assert out[-1].startswith("error: ")
+        run_command("fly away", {"": left}, out.append)
+        assert out[-1].startswith("unknown command 'fly away'") and "sweep [side]" in out[-1]
+
+
+def test_sim_bus_cli_takes_commands_on_stdin():
+    """`python -m lerobot.motors.sim_bus` in one terminal, `lerobot-calibrate` in another: typing `set`/`sweep`
+    in the first moves the shafts the SDK reads."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lerobot.motors.sim_bus", "--motors", "1:sts3215,2:sts3215"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = proc.stdout.readline().strip()
+        from lerobot.motors.feetech import FeetechMotorsBus
+
+        motors = {f"m{i}": Motor(i, "sts3215", MotorNormMode.DEGREES) for i in (1, 2)}
+        proc.stdin.write("set 2 1234\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "motor 2 at 1234"
+        with FeetechMotorsBus(port, motors) as bus:
+            assert bus.sync_read("Present_Position", normalize=False) == {"m1": 2048, "m2": 1234}
+        proc.stdin.write("sweep\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "swept [1, 2]"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -3,8 +3,6 @@
 `PAIRS` lists every (follower, leader) pair; tests parametrized over it cover each registered arm.
 """
 
-import time
-
 import pytest
 
 from lerobot.motors import MotorsBus
@@ -41,10 +39,7 @@ def scripted_calibration(sim, device, log: list[str] | None = None):
             side = next(s for s in sims if f"_{s} " in prompt) if len(sims) > 1 else ""
             arm = arms[side]
             ids = [m.id for name, m in arm.bus.motors.items() if name not in arm.full_turn_motors]
-            for pos in (RANGE_LO, RANGE_HI, 2047):
-                for motor_id in ids:
-                    sims[side].set_present(motor_id, pos)
-                time.sleep(0.15)  # the range recorder polls every 10 ms
+            sims[side].sweep(ids, (RANGE_LO, RANGE_HI, 2047))
         return ""
 
     return input_fn

@@ -82,6 +82,25 @@ def test_control_robot_flows_on_mock_buses(tmp_path):
         devices.close()
 
 
+def test_mock_calibration_needs_no_person(tmp_path, capsys):
+    """`--robot.mock=true` from a terminal: a simulated user answers the prompts and sweeps the joints."""
+    from lerobot.scripts.control_robot import main
+
+    calib = tmp_path / "calib"
+    main(
+        [
+            "--robot.type=koch",
+            "--robot.mock=true",
+            f"--robot.calibration_dir={calib}",
+            "--control.type=calibrate",
+        ]
+    )
+    for arm in ("main_follower", "main_leader"):
+        data = json.loads((calib / f"{arm}.json").read_text())
+        assert (data["elbow_flex"]["range_min"], data["elbow_flex"]["range_max"]) == (1024, 3072)
+    assert capsys.readouterr().out.count("[simulated user] sweeping the joints") == 2
+
+
 def test_legacy_types_and_validation(tmp_path):
     cfg = parse(
         ControlPipelineConfig, ["--robot.type=aloha", "--robot.cameras={}", "--control.type=teleoperate"]
