@@ -213,6 +213,7 @@ def test_dynamixel_crc_matches_vendor_sdk():
 def test_sim_bus_cli_process_serves_a_real_bus():
     proc = subprocess.Popen(
         [sys.executable, "-m", "lerobot.motors.sim_bus", "--robot", "so100_follower"],
+        stdin=subprocess.DEVNULL,  # EOF on the console: it just serves
         stdout=subprocess.PIPE,
         text=True,
     )
