@@ -7,6 +7,20 @@ returns them) together with `features_map`, the gym key -> LeRobot key mapping u
 
 Select one on the command line with `--env.type=pusht|aloha|xarm`; every field is a `--env.<field>`
 override (e.g. `--env.task=AlohaTransferCube-v0 --env.episode_length=50`).
+
+Observation types (`--env.obs_type`, default "pixels_agent_pos") and the LeRobot keys they give:
+
+| env | obs_type | LeRobot keys |
+|---|---|---|
+| aloha | pixels_agent_pos | observation.images.top (3, 480, 640), observation.state (14) |
+| aloha | pixels | observation.images.top (3, 480, 640) |
+| pusht | pixels_agent_pos | observation.image (3, 96, 96), observation.state (2) |
+| pusht | environment_state_agent_pos | observation.environment_state (16), observation.state (2) |
+| pusht | pixels | observation.image (3, 96, 96) |
+| pusht | state | observation.environment_state (5) |
+| xarm | pixels_agent_pos | observation.image (3, 84, 84), observation.state (4) |
+| xarm | pixels | observation.image (3, 84, 84) |
+| xarm | state | observation.environment_state (28) |
 """
 
 import abc
@@ -42,7 +56,13 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
 
     # Tasks this env type accepts; filled by each subclass.
     available_tasks: ClassVar[tuple[str, ...]] = ()
+    # obs_type -> the gym-side observation features the env returns with it (gym key -> feature). A
+    # non-dict observation (a bare image or vector) is keyed "pixels" (image) or "state" (vector), the
+    # names `preprocess_observation` gives it.
+    obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {}
     available_obs_types: ClassVar[tuple[str, ...]] = ()
+    # obs_types the gym package names but does not implement -> why (shown in the error message).
+    unsupported_obs_types: ClassVar[dict[str, str]] = {}
 
     @property
     def type(self) -> str:
@@ -70,6 +90,11 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
                 + _nearest(str(self.task), list(self.available_tasks))
             )
         obs_type = getattr(self, "obs_type", None)
+        if obs_type in self.unsupported_obs_types:
+            raise ValueError(
+                f"{name}: --env.obs_type={obs_type!r} is not available: "
+                f"{self.unsupported_obs_types[obs_type]}; expected one of {list(self.available_obs_types)}."
+            )
         if self.available_obs_types and obs_type not in self.available_obs_types:
             raise ValueError(
                 f"{name}: unknown --env.obs_type={obs_type!r}; expected one of "
@@ -83,6 +108,49 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
                 f"truncated), got {self.episode_length!r}."
             )
 
+    def _set_obs_features(self, default_features_map: dict[str, str]) -> None:
+        """Make `features` / `features_map` describe `obs_type`'s observations (action kept as is).
+
+        Observation features of the other obs types are dropped (a saved config re-parsed with another
+        `--env.obs_type` keeps no stale entries), and a `features_map` saved before an obs type existed
+        gets that obs type's keys from the defaults.
+        """
+        wanted = self.obs_type_features[self.obs_type]
+        for feats in self.obs_type_features.values():
+            for key in feats:
+                if key not in wanted:
+                    self.features.pop(key, None)
+        for key, ft in wanted.items():
+            self.features[key] = PolicyFeature(type=ft.type, shape=tuple(ft.shape))
+            self.features_map.setdefault(key, default_features_map[key])
+
+
+def _visual(*shape: int) -> PolicyFeature:
+    return PolicyFeature(type=FeatureType.VISUAL, shape=shape)
+
+
+def _vector(feature_type: FeatureType, dim: int) -> PolicyFeature:
+    return PolicyFeature(type=feature_type, shape=(dim,))
+
+
+# Gym key -> LeRobot key of every observation any obs_type of an env returns.
+_ALOHA_FEATURES_MAP = {
+    ACTION: ACTION,
+    "agent_pos": OBS_STATE,
+    "pixels/top": f"{OBS_IMAGES}.top",  # obs_type="pixels_agent_pos": {"pixels": {"top": ...}, ...}
+    "top": f"{OBS_IMAGES}.top",  # obs_type="pixels": {"top": ...}
+}
+# "state" is the whole simulator state (agent and object), not the robot's own proprioception that
+# datasets record as `observation.state`, hence `observation.environment_state`.
+_PUSHT_FEATURES_MAP = {
+    ACTION: ACTION,
+    "agent_pos": OBS_STATE,
+    "environment_state": OBS_ENV_STATE,
+    "pixels": OBS_IMAGE,
+    "state": OBS_ENV_STATE,
+}
+_XARM_FEATURES_MAP = {ACTION: ACTION, "agent_pos": OBS_STATE, "pixels": OBS_IMAGE, "state": OBS_ENV_STATE}
+
 
 @EnvConfig.register_subclass("aloha")
 @dataclass
@@ -95,29 +163,29 @@ class AlohaEnv(EnvConfig):
     fps: int = 50
     # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 400
-    # "pixels_agent_pos": top camera (480x640) + 14 joint positions.
+    # "pixels_agent_pos": top camera (480x640) + 14 joint positions; "pixels": the top camera only.
     obs_type: str = "pixels_agent_pos"
     # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
+    # Gym-side features (observations set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(14,))}
     )
-    features_map: dict[str, str] = field(
-        default_factory=lambda: {
-            ACTION: ACTION,
-            "agent_pos": OBS_STATE,
-            "pixels/top": f"{OBS_IMAGES}.top",
-        }
-    )
+    features_map: dict[str, str] = field(default_factory=lambda: dict(_ALOHA_FEATURES_MAP))
 
     available_tasks: ClassVar[tuple[str, ...]] = ("AlohaInsertion-v0", "AlohaTransferCube-v0")
-    # gym-aloha's "pixels" type returns no joint positions, which every policy here needs.
-    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos",)
+    obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
+        "pixels_agent_pos": {"agent_pos": _vector(FeatureType.STATE, 14), "pixels/top": _visual(480, 640, 3)},
+        "pixels": {"top": _visual(480, 640, 3)},
+    }
+    available_obs_types: ClassVar[tuple[str, ...]] = tuple(obs_type_features)
+    unsupported_obs_types: ClassVar[dict[str, str]] = {
+        "state": "gym-aloha declares it but raises NotImplementedError when the env is built"
+    }
 
     def __post_init__(self):
         self._validate_common()
-        self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(14,))
-        self.features["pixels/top"] = PolicyFeature(type=FeatureType.VISUAL, shape=(480, 640, 3))
+        self._set_obs_features(_ALOHA_FEATURES_MAP)
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:
@@ -139,45 +207,41 @@ class PushtEnv(EnvConfig):
     fps: int = 10
     # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 300
-    # "pixels_agent_pos" (96x96 camera + agent xy) or "environment_state_agent_pos" (16 keypoints + xy).
+    # "pixels_agent_pos" (96x96 camera + agent xy), "environment_state_agent_pos" (16 keypoints + xy),
+    # "pixels" (the camera only) or "state" ([agent x, agent y, block x, block y, block angle]).
     obs_type: str = "pixels_agent_pos"
     # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
     # Size of the frames of `env.render()` (rollout videos), not of the observation.
     visualization_width: int = 384
     visualization_height: int = 384
-    # Gym-side features (set from obs_type; not meant to be changed on the command line).
+    # Gym-side features (observations set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
-        default_factory=lambda: {
-            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,)),
-            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(2,)),
-        }
+        default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,))}
     )
-    features_map: dict[str, str] = field(
-        default_factory=lambda: {
-            ACTION: ACTION,
-            "agent_pos": OBS_STATE,
-            "environment_state": OBS_ENV_STATE,
-            "pixels": OBS_IMAGE,
-        }
-    )
+    features_map: dict[str, str] = field(default_factory=lambda: dict(_PUSHT_FEATURES_MAP))
 
     available_tasks: ClassVar[tuple[str, ...]] = ("PushT-v0",)
-    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos", "environment_state_agent_pos")
+    # Departure from the spec table (which lists 384x384, the visualization size): gym-pusht returns
+    # observation frames of its `observation_width/height`, 96x96, which is what the pusht datasets and
+    # policies use; declaring the real shape lets the feature check work.
+    obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
+        "pixels_agent_pos": {"agent_pos": _vector(FeatureType.STATE, 2), "pixels": _visual(96, 96, 3)},
+        "environment_state_agent_pos": {
+            "agent_pos": _vector(FeatureType.STATE, 2),
+            "environment_state": _vector(FeatureType.ENV, 16),
+        },
+        "pixels": {"pixels": _visual(96, 96, 3)},
+        "state": {"state": _vector(FeatureType.ENV, 5)},
+    }
+    available_obs_types: ClassVar[tuple[str, ...]] = tuple(obs_type_features)
+    unsupported_obs_types: ClassVar[dict[str, str]] = {
+        "keypoints": "gym-pusht documents it but does not implement it (use 'environment_state_agent_pos')"
+    }
 
     def __post_init__(self):
         self._validate_common()
-        if self.obs_type == "pixels_agent_pos":
-            # Departure from the spec table (which lists 384x384, the visualization size): gym-pusht
-            # returns observation frames of its `observation_width/height`, 96x96, which is what the
-            # pusht datasets and policies use; declaring the real shape lets the feature check work.
-            self.features["pixels"] = PolicyFeature(type=FeatureType.VISUAL, shape=(96, 96, 3))
-            self.features.pop(
-                "environment_state", None
-            )  # e.g. a saved config re-parsed with another obs_type
-        elif self.obs_type == "environment_state_agent_pos":
-            self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(16,))
-            self.features.pop("pixels", None)
+        self._set_obs_features(_PUSHT_FEATURES_MAP)
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:
@@ -201,30 +265,30 @@ class XarmEnv(EnvConfig):
     fps: int = 15
     # Steps before the episode is truncated (gym max_episode_steps).
     episode_length: int = 200
-    # "pixels_agent_pos": 84x84 camera + end-effector xyz and gripper angle.
+    # "pixels_agent_pos": 84x84 camera + end-effector xyz and gripper angle; "pixels": the camera only;
+    # "state": gym-xarm's 28-D state (end effector, object pose and velocities, distances, gripper).
     obs_type: str = "pixels_agent_pos"
     # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
     visualization_width: int = 384
     visualization_height: int = 384
-    # Gym-side features (set from obs_type; not meant to be changed on the command line).
+    # Gym-side features (observations set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
-        default_factory=lambda: {
-            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,)),
-            "pixels": PolicyFeature(type=FeatureType.VISUAL, shape=(84, 84, 3)),
-        }
+        default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,))}
     )
-    features_map: dict[str, str] = field(
-        default_factory=lambda: {ACTION: ACTION, "agent_pos": OBS_STATE, "pixels": OBS_IMAGE}
-    )
+    features_map: dict[str, str] = field(default_factory=lambda: dict(_XARM_FEATURES_MAP))
 
     available_tasks: ClassVar[tuple[str, ...]] = ("XarmLift-v0",)
-    # The port also offers "pixels" and "state", which return no agent position (policies need it).
-    available_obs_types: ClassVar[tuple[str, ...]] = ("pixels_agent_pos",)
+    obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
+        "pixels_agent_pos": {"pixels": _visual(84, 84, 3), "agent_pos": _vector(FeatureType.STATE, 4)},
+        "pixels": {"pixels": _visual(84, 84, 3)},
+        "state": {"state": _vector(FeatureType.ENV, 28)},
+    }
+    available_obs_types: ClassVar[tuple[str, ...]] = tuple(obs_type_features)
 
     def __post_init__(self):
         self._validate_common()
-        self.features["agent_pos"] = PolicyFeature(type=FeatureType.STATE, shape=(4,))
+        self._set_obs_features(_XARM_FEATURES_MAP)
 
     @property
     def package_name(self) -> str:

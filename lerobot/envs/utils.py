@@ -4,6 +4,7 @@ Batch layout produced by `preprocess_observation` for a vector env of B sub-envs
 - `observation.image` / `observation.images.<cam>`: float32 (B, C, H, W) in [0, 1];
 - `observation.state`: float32 (B, D_state);
 - `observation.environment_state`: float32 (B, D_env).
+Which of them are present depends on the env's `obs_type` (see `lerobot.envs.configs`).
 """
 
 import numpy as np
@@ -37,19 +38,48 @@ def _vector_to_tensor(x, key: str) -> torch.Tensor:
     return torch.from_numpy(arr).to(torch.float32)
 
 
-def preprocess_observation(observations: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-    """Convert a batched gym observation dict to LeRobot keys and layouts.
+_KNOWN_KEYS = ("pixels", "environment_state", "agent_pos")
 
-    `pixels` (array) -> `observation.image`; `pixels` (dict of cameras) -> `observation.images.<cam>`;
-    `environment_state` -> `observation.environment_state`; `agent_pos` -> `observation.state`.
+
+def _is_image_batch(x) -> bool:
+    return isinstance(x, np.ndarray) and x.ndim == 4
+
+
+def preprocess_observation(observations: dict[str, np.ndarray] | np.ndarray) -> dict[str, torch.Tensor]:
+    """Convert a batched gym observation to LeRobot keys and layouts.
+
+    Dict observations: `pixels` (array) -> `observation.image`; `pixels` (dict of cameras) ->
+    `observation.images.<cam>`; `environment_state` -> `observation.environment_state`; `agent_pos` ->
+    `observation.state`. Every key is optional (pixel-only observations give only image keys). A dict of
+    cameras alone (gym-aloha's obs_type="pixels": `{"top": ...}`) -> `observation.images.<cam>`.
+    Bare arrays (obs_type="pixels" / "state" of pusht and xarm): an image batch (B, H, W, 3) ->
+    `observation.image`; a vector batch (B, D) (the simulator's whole state) -> `observation.environment_state`.
     Images must be uint8 (B, H, W, C); they become float32 (B, C, H, W) / 255.
     """
+    if isinstance(observations, np.ndarray):
+        if observations.ndim == 4:
+            return {OBS_IMAGE: _image_to_tensor(observations, "pixels")}
+        if observations.ndim == 2:
+            return {OBS_ENV_STATE: _vector_to_tensor(observations, "state")}
+        raise ValueError(
+            "A bare-array observation must be a batch of images (B, H, W, 3) (obs_type='pixels') or of "
+            f"state vectors (B, D) (obs_type='state'), got shape {observations.shape}."
+        )
     if not isinstance(observations, dict):
         raise TypeError(
-            f"Expected a dict observation (keys like 'pixels', 'agent_pos'), got {type(observations).__name__}:"
-            " build the env with an obs_type that includes the agent position."
+            "Expected a dict observation (keys like 'pixels', 'agent_pos') or a batched array, got "
+            f"{type(observations).__name__}."
         )
     out: dict[str, torch.Tensor] = {}
+    cameras_only = (
+        bool(observations)
+        and not any(k in observations for k in _KNOWN_KEYS)
+        and all(_is_image_batch(v) for v in observations.values())
+    )
+    if cameras_only:  # e.g. {"top": ...}
+        for cam, img in observations.items():
+            out[f"{OBS_IMAGES}.{cam}"] = _image_to_tensor(img, cam)
+        return out
     if "pixels" in observations:
         pixels = observations["pixels"]
         if isinstance(pixels, dict):
@@ -61,10 +91,11 @@ def preprocess_observation(observations: dict[str, np.ndarray]) -> dict[str, tor
         out[OBS_ENV_STATE] = _vector_to_tensor(observations["environment_state"], "environment_state")
     if "agent_pos" in observations:
         out[OBS_STATE] = _vector_to_tensor(observations["agent_pos"], "agent_pos")
-    unknown = set(observations) - {"pixels", "environment_state", "agent_pos"}
+    unknown = set(observations) - set(_KNOWN_KEYS)
     if unknown:
         raise KeyError(
-            f"Unknown observation keys {sorted(unknown)}; expected 'pixels', 'environment_state', 'agent_pos'."
+            f"Unknown observation keys {sorted(unknown)}; expected 'pixels', 'environment_state', 'agent_pos' "
+            "(or only camera images, as gym-aloha's obs_type='pixels' returns)."
         )
     return out
 

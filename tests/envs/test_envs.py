@@ -135,7 +135,7 @@ def test_preprocess_observation_layouts_and_errors():
     with pytest.raises(ValueError, match=r"\(B, H, W, 3\)"):
         preprocess_observation({"pixels": imgs[0]})
     with pytest.raises(TypeError, match="dict observation"):
-        preprocess_observation(imgs)
+        preprocess_observation(list(imgs))  # bare arrays are accepted (obs_type="pixels"), lists are not
     with pytest.raises(KeyError, match="joint_vel"):
         preprocess_observation({"agent_pos": np.ones((2, 3)), "joint_vel": np.ones((2, 3))})
 
