@@ -228,3 +228,13 @@ def test_preprocess_bare_arrays_and_camera_only_dicts():
         preprocess_observation({"top": imgs, "agent_pos": state})
     with pytest.raises(KeyError, match="'qpos'"):
         preprocess_observation({"top": imgs, "qpos": state})
+
+
+@pytest.mark.parametrize("policy_type", ["diffusion", "vqbet"])
+@pytest.mark.parametrize("obs_type", ["pixels", "state"])
+def test_policies_needing_the_robot_state_refuse_obs_types_without_it(policy_type, obs_type):
+    from lerobot.policies.factory import make_policy, make_policy_config
+
+    # (VQ-BeT first names its missing camera when the state type gives none.)
+    with pytest.raises(ValueError, match=r"needs (a 'observation.state' input|exactly one camera)"):
+        make_policy(make_policy_config(policy_type, device="cpu"), env_cfg=PushtEnv(obs_type=obs_type))
