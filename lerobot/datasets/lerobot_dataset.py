@@ -319,6 +319,31 @@ class LeRobotDataset(torch.utils.data.Dataset):
             return self.meta.stats
         return aggregate_stats([per_episode[e] for e in self._sel_episodes if e in per_episode])
 
+    @property
+    def hf_features(self):
+        """`datasets.Features` of the parquet (non-video) columns, as the data files declare them.
+        Needs the `hf` extra (HF `datasets`), imported on first access; see lerobot/datasets/hf_compat.py."""
+        from lerobot.datasets.hf_compat import hf_features_from_info
+
+        return hf_features_from_info(self.meta.info)
+
+    @property
+    def hf_dataset(self):
+        """The selected frames' parquet columns as an HF `datasets.Dataset` with a torch transform: row i
+        holds `self[i]`'s non-video values. Wraps the loaded columns without copying them; rebuilt when the
+        frames are reloaded (e.g. after `save_episode`). Needs the `hf` extra; see hf_compat.py."""
+        cache = getattr(self, "_hf_cache", None)
+        if cache is None or cache[0] is not self._cols:
+            from lerobot.datasets.hf_compat import build_hf_dataset
+
+            cache = self._hf_cache = (self._cols, build_hf_dataset(self.meta.info, self._cols, len(self)))
+        return cache[1]
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_hf_cache", None)  # rebuilt on demand, not shipped to spawned DataLoader workers
+        return state
+
     def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
         blobs = self._cols[key].values(rows)
         frames = []
