@@ -114,6 +114,17 @@ def test_column_access_select_columns_and_unique(reference_fixtures):
     assert ds.hf_dataset is hf  # cached on the instance
 
 
+def test_the_arrow_columns_share_the_loaded_memory(reference_fixtures):
+    ds = open_fixture(reference_fixtures, "multicam_v30")
+    table = ds.hf_dataset.data
+    for key in ("action", "index", "timestamp"):
+        values = table.column(key).chunk(0)
+        values = values.flatten() if values.type.num_fields else values
+        assert values.buffers()[1].address == ds._cols[key].ctypes.data, key
+    png = table.column("observation.images.top").chunk(0).field("bytes")
+    assert png.buffers()[2].address == ds._cols["observation.images.top"].data.ctypes.data
+
+
 def test_factory_dataset_with_image_string_and_unusual_dtypes(tmp_path):
     features = make_features(camera_shape=(12, 16, 3), state_dim=3, use_videos=False)
     features["observation.images.gray"] = {
