@@ -6,7 +6,7 @@ The simulation, reward, success test and observations follow the original line b
 - actions outside the [-1, 1] box are clipped instead of failing an `assert` (a policy may overshoot);
 - the `assert`s on shapes are `ValueError`s with a message.
 
-Observation (`obs_type`): "state" (float64 (29,)), "pixels" (uint8 (84, 84, 3)) or "pixels_agent_pos"
+Observation (`obs_type`): "state" (float64 (28,)), "pixels" (uint8 (84, 84, 3)) or "pixels_agent_pos"
 (dict: `pixels` uint8 (84, 84, 3), `agent_pos` float64 (4,) = end-effector xyz + gripper angle).
 Action: float32 (4,) = end-effector xyz delta + gripper command, in [-1, 1].
 """
