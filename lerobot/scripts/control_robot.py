@@ -63,6 +63,7 @@ import draccus
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.robots.legacy import Devices, ManipulatorRobotConfig
+from lerobot.utils.visualization_utils import DisplayFlags
 
 logger = logging.getLogger(__name__)
 
@@ -102,23 +103,10 @@ class CalibrateControlConfig(ControlConfig):
 
 @ControlConfig.register_subclass("teleoperate")
 @dataclass
-class TeleoperateControlConfig(ControlConfig):
+class TeleoperateControlConfig(DisplayFlags, ControlConfig):
     # Loop rate (None: as fast as possible).
     fps: int | None = None
     teleop_time_s: float | None = None
-    # Show observations and actions live in the Rerun viewer (extra `rerun`).
-    display_data: bool = False
-    # With display_data: save the display to this .rrd file instead of spawning a viewer.
-    display_data_path: Path | None = None
-    # With display_data: stream live to a Rerun viewer (`rerun` / `rerun --serve-grpc`) on this IP.
-    display_ip: str | None = None
-    # The viewer's gRPC port.
-    display_port: int = 9876
-
-    def __post_init__(self):
-        from lerobot.utils.visualization_utils import check_display_flags
-
-        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
@@ -126,22 +114,12 @@ class TeleoperateControlConfig(ControlConfig):
         leaders = devices.leaders()  # first: a missing leader fails before a robot (host) starts
         robot = devices.robot()
         with leaders, robot:
-            return teleop_loop(
-                leaders,
-                robot,
-                self.fps,
-                self.teleop_time_s,
-                None,
-                self.display_data,
-                self.display_data_path,
-                self.display_ip,
-                self.display_port,
-            )
+            return teleop_loop(leaders, robot, self.fps, self.teleop_time_s, display_flags=self)
 
 
 @ControlConfig.register_subclass("record")
 @dataclass
-class RecordControlConfig(ControlConfig):
+class RecordControlConfig(DisplayFlags, ControlConfig):
     repo_id: str
     single_task: str
     root: Path | None = None
@@ -156,25 +134,12 @@ class RecordControlConfig(ControlConfig):
     tags: list[str] | None = None
     num_image_writer_processes: int = 0
     num_image_writer_threads_per_camera: int = 4
-    # Show observations and actions live in the Rerun viewer (extra `rerun`).
-    display_data: bool = False
-    # With display_data: save the display to this .rrd file instead of spawning a viewer.
-    display_data_path: Path | None = None
-    # With display_data: stream live to a Rerun viewer (`rerun` / `rerun --serve-grpc`) on this IP.
-    display_ip: str | None = None
-    # The viewer's gRPC port.
-    display_port: int = 9876
     play_sounds: bool = True
     resume: bool = False
     keyboard: str = "auto"
     # A policy drives the robot during the episodes instead of the leader arms, which still drive the resets
     # when the robot has some (`--control.policy.path=<checkpoint dir or hub id>`; name the dataset `eval_...`).
     policy: PreTrainedConfig | None = None
-
-    def __post_init__(self):
-        from lerobot.utils.visualization_utils import check_display_flags
-
-        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_record import DatasetRecordConfig, RecordConfig, record_session
@@ -202,10 +167,7 @@ class RecordControlConfig(ControlConfig):
             teleop=leaders.config if leaders is not None else None,
             policy=self.policy,
             warmup_time_s=self.warmup_time_s,
-            display_data=self.display_data,
-            display_data_path=self.display_data_path,
-            display_ip=self.display_ip,
-            display_port=self.display_port,
+            **self.display_flags(),
             play_sounds=self.play_sounds,
             resume=self.resume,
             keyboard=self.keyboard,

@@ -33,7 +33,7 @@ from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_f
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
-from lerobot.utils.visualization_utils import DEFAULT_PORT, RerunDisplay, check_display_flags, make_display
+from lerobot.utils.visualization_utils import DisplayFlags, RerunDisplay
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class DatasetRecordConfig:
 
 
 @dataclass
-class RecordConfig:
+class RecordConfig(DisplayFlags):  # --display_* flags: the Rerun display, warm-up and resets included
     robot: RobotConfig
     dataset: DatasetRecordConfig
     # The teleoperator giving the actions (during the episodes unless a policy drives, and during resets).
@@ -84,16 +84,6 @@ class RecordConfig:
     policy: PreTrainedConfig | None = None
     # Seconds of teleoperation before the first episode, not recorded.
     warmup_time_s: float = 0
-    # Show observations and actions live in the Rerun viewer (extra `rerun`), warm-up and resets included.
-    display_data: bool = False
-    # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
-    # robot computer without a screen); open it later with `rerun <file>.rrd`.
-    display_data_path: Path | None = None
-    # With --display_data=true: stream live to a Rerun viewer on this IP (e.g. a laptop running `rerun` or
-    # `rerun --serve-grpc`) instead of spawning one here.
-    display_ip: str | None = None
-    # The viewer's gRPC port (the port of a spawned viewer without --display_ip).
-    display_port: int = DEFAULT_PORT
     # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
     # Append episodes to the existing local dataset.
@@ -102,7 +92,7 @@ class RecordConfig:
     keyboard: str = "auto"
 
     def __post_init__(self):
-        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
+        super().__post_init__()
         if self.teleop is None and self.policy is None:
             raise ValueError(
                 "lerobot-record needs a teleoperator (--teleop.type=...) or a policy (--policy.path=...) to "
@@ -321,7 +311,7 @@ def record_session(
     stats: list[dict[str, float]] = []
     try:
         with ExitStack() as stack:
-            display = make_display(cfg.display_data, cfg.display_data_path, cfg.display_ip, cfg.display_port)
+            display = cfg.make_display()
             if display is not None:
                 stack.enter_context(display)
             stack.enter_context(robot)

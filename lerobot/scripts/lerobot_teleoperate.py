@@ -11,39 +11,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from lerobot.configs.parser import parse
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.robot_utils import LoopTimer
-from lerobot.utils.visualization_utils import DEFAULT_PORT, check_display_flags, make_display
+from lerobot.utils.visualization_utils import DisplayFlags
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class TeleoperateConfig:
+class TeleoperateConfig(DisplayFlags):
     teleop: TeleoperatorConfig
     robot: RobotConfig
     # Loop rate in Hz (None: as fast as possible).
     fps: int | None = 60
     # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
-    # Show observations and actions live in the Rerun viewer (extra `rerun`).
-    display_data: bool = False
-    # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
-    # robot computer without a screen); open it later with `rerun <file>.rrd`.
-    display_data_path: Path | None = None
-    # With --display_data=true: stream live to a Rerun viewer on this IP (e.g. a laptop running `rerun` or
-    # `rerun --serve-grpc`) instead of spawning one here.
-    display_ip: str | None = None
-    # The viewer's gRPC port (the port of a spawned viewer without --display_ip).
-    display_port: int = DEFAULT_PORT
-
-    def __post_init__(self):
-        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
 
 def teleop_loop(
@@ -52,15 +38,12 @@ def teleop_loop(
     fps: int | None,
     duration_s: float | None = None,
     max_steps: int | None = None,
-    display_data: bool = False,
-    display_data_path: Path | None = None,
-    display_ip: str | None = None,
-    display_port: int = DEFAULT_PORT,
+    display_flags: DisplayFlags | None = None,
 ) -> dict[str, Any]:
     """Leader -> follower until `duration_s` / `max_steps`; returns the loop timing stats. With
-    `display_data`, observations and sent actions go to Rerun (`display_data_path`: an .rrd file;
-    `display_ip`/`display_port`: a remote viewer)."""
-    display = make_display(display_data, display_data_path, display_ip, display_port)
+    `display_flags` asking for a display, observations and sent actions go to Rerun (a spawned viewer, an
+    .rrd file or a remote viewer)."""
+    display = display_flags.make_display() if display_flags is not None else None
     timer = LoopTimer(fps)
     steps = 0
     try:
@@ -85,17 +68,7 @@ def teleoperate(cfg: TeleoperateConfig) -> dict[str, Any]:
     robot = make_robot_from_config(cfg.robot)
     teleop = make_teleoperator_from_config(cfg.teleop)
     with teleop, robot:
-        return teleop_loop(
-            teleop,
-            robot,
-            cfg.fps,
-            cfg.teleop_time_s,
-            None,
-            cfg.display_data,
-            cfg.display_data_path,
-            cfg.display_ip,
-            cfg.display_port,
-        )
+        return teleop_loop(teleop, robot, cfg.fps, cfg.teleop_time_s, display_flags=cfg)
 
 
 def main(args: list[str] | None = None) -> None:

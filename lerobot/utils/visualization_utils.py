@@ -25,6 +25,7 @@ import numbers
 import os
 import socket
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -155,6 +156,34 @@ def make_display(
     if not display_data:
         return None
     return RerunDisplay(save_path=display_data_path, ip=display_ip, port=display_port)
+
+
+@dataclass(kw_only=True)
+class DisplayFlags:
+    """The `--display_*` flags, shared by the configs of `lerobot-teleoperate`, `lerobot-record` and
+    `control_robot.py` (a base class, so the flags stay flat: `--display_data`, not `--display.data`).
+    Subclasses with their own `__post_init__` call this one."""
+
+    # Show observations and actions live in the Rerun viewer (extra `rerun`).
+    display_data: bool = False
+    # With --display_data=true: save the display to this .rrd file instead of spawning a viewer (for a
+    # robot computer without a screen); open it later with `rerun <file>.rrd`.
+    display_data_path: Path | None = None
+    # With --display_data=true: stream live to a Rerun viewer on this IP (e.g. a laptop running `rerun` or
+    # `rerun --serve-grpc`) instead of spawning one here.
+    display_ip: str | None = None
+    # The viewer's gRPC port (the port of a spawned viewer without --display_ip).
+    display_port: int = DEFAULT_PORT
+
+    def __post_init__(self):
+        check_display_flags(self.display_data, self.display_data_path, self.display_ip, self.display_port)
+
+    def display_flags(self) -> dict[str, Any]:
+        """The four flags as keyword arguments (to build another `DisplayFlags` config from this one)."""
+        return {f.name: getattr(self, f.name) for f in fields(DisplayFlags)}
+
+    def make_display(self) -> RerunDisplay | None:
+        return make_display(self.display_data, self.display_data_path, self.display_ip, self.display_port)
 
 
 def grpc_url(host: str, port: int) -> str:

@@ -15,6 +15,7 @@ from lerobot.scripts.lerobot_record import RecordConfig, record
 from lerobot.scripts.lerobot_teleoperate import TeleoperateConfig, teleop_loop
 from lerobot.utils import visualization_utils
 from lerobot.utils.visualization_utils import (
+    DisplayFlags,
     RerunDisplay,
     check_display_flags,
     grpc_url,
@@ -265,7 +266,11 @@ def test_teleop_loop_display_reads_back_what_the_loop_sent(tmp_path, monkeypatch
         rrd = tmp_path / "teleop.rrd"
         with leader, follower:
             stats = teleop_loop(
-                leader, follower, fps=None, max_steps=5, display_data=True, display_data_path=rrd
+                leader,
+                follower,
+                fps=None,
+                max_steps=5,
+                display_flags=DisplayFlags(display_data=True, display_data_path=rrd),
             )
     finally:
         for sim in sims:
