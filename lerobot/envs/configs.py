@@ -63,6 +63,13 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
     available_obs_types: ClassVar[tuple[str, ...]] = ()
     # obs_types the gym package names but does not implement -> why (shown in the error message).
     unsupported_obs_types: ClassVar[dict[str, str]] = {}
+    # Gym key -> LeRobot key of every observation any obs_type returns (fills a saved `features_map`).
+    default_features_map: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self):
+        self._validate_common()
+        if self.obs_type_features:
+            self._set_obs_features()
 
     @property
     def type(self) -> str:
@@ -108,7 +115,7 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
                 f"truncated), got {self.episode_length!r}."
             )
 
-    def _set_obs_features(self, default_features_map: dict[str, str]) -> None:
+    def _set_obs_features(self) -> None:
         """Make `features` / `features_map` describe `obs_type`'s observations (action kept as is).
 
         Observation features of the other obs types are dropped (a saved config re-parsed with another
@@ -122,7 +129,7 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
                     self.features.pop(key, None)
         for key, ft in wanted.items():
             self.features[key] = PolicyFeature(type=ft.type, shape=tuple(ft.shape))
-            self.features_map.setdefault(key, default_features_map[key])
+            self.features_map.setdefault(key, self.default_features_map[key])
 
 
 def _visual(*shape: int) -> PolicyFeature:
@@ -172,6 +179,7 @@ class AlohaEnv(EnvConfig):
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(14,))}
     )
     features_map: dict[str, str] = field(default_factory=lambda: dict(_ALOHA_FEATURES_MAP))
+    default_features_map: ClassVar[dict[str, str]] = _ALOHA_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("AlohaInsertion-v0", "AlohaTransferCube-v0")
     obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
@@ -182,10 +190,6 @@ class AlohaEnv(EnvConfig):
     unsupported_obs_types: ClassVar[dict[str, str]] = {
         "state": "gym-aloha declares it but raises NotImplementedError when the env is built"
     }
-
-    def __post_init__(self):
-        self._validate_common()
-        self._set_obs_features(_ALOHA_FEATURES_MAP)
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:
@@ -220,6 +224,7 @@ class PushtEnv(EnvConfig):
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,))}
     )
     features_map: dict[str, str] = field(default_factory=lambda: dict(_PUSHT_FEATURES_MAP))
+    default_features_map: ClassVar[dict[str, str]] = _PUSHT_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("PushT-v0",)
     # Departure from the spec table (which lists 384x384, the visualization size): gym-pusht returns
@@ -238,10 +243,6 @@ class PushtEnv(EnvConfig):
     unsupported_obs_types: ClassVar[dict[str, str]] = {
         "keypoints": "gym-pusht documents it but does not implement it (use 'environment_state_agent_pos')"
     }
-
-    def __post_init__(self):
-        self._validate_common()
-        self._set_obs_features(_PUSHT_FEATURES_MAP)
 
     @property
     def gym_kwargs(self) -> dict[str, Any]:
@@ -277,6 +278,7 @@ class XarmEnv(EnvConfig):
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,))}
     )
     features_map: dict[str, str] = field(default_factory=lambda: dict(_XARM_FEATURES_MAP))
+    default_features_map: ClassVar[dict[str, str]] = _XARM_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("XarmLift-v0",)
     obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
@@ -285,10 +287,6 @@ class XarmEnv(EnvConfig):
         "state": {"state": _vector(FeatureType.ENV, 28)},
     }
     available_obs_types: ClassVar[tuple[str, ...]] = tuple(obs_type_features)
-
-    def __post_init__(self):
-        self._validate_common()
-        self._set_obs_features(_XARM_FEATURES_MAP)
 
     @property
     def package_name(self) -> str:
