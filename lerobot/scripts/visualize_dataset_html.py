@@ -94,9 +94,9 @@ def run_cli(args: list[str] | None = None) -> Path | None:
     if importlib.util.find_spec("flask") is None:
         parser.exit(2, f"{parser.prog}: error: the web visualizer needs Flask: {INSTALL_HINT}\n")
 
+    from lerobot.utils.constants import hf_lerobot_home
     from lerobot.visualization.episode_data import open_dataset_view
     from lerobot.visualization.site import DatasetRegistry, export_static_site, serve
-    from lerobot.utils.constants import hf_lerobot_home
 
     try:
         view = open_dataset_view(ns.repo_id, ns.root, ns.episodes, bool(ns.load_from_hf_hub), ns.tolerance_s)

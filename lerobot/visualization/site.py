@@ -45,6 +45,14 @@ SITE_MARKER = ".lerobot-dataset-viz-html"  # written into exported sites: --forc
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+class PageNotFoundError(Exception):
+    """A 404 page: `message`, then `links` [(text, href)] to what exists."""
+
+    def __init__(self, message: str, links: list[tuple[str, str]]):
+        super().__init__(message)
+        self.message, self.links = message, links
+
+
 class DatasetRegistry:
     """The datasets the app shows: those given (repo_id -> DatasetView) and, when `home` is set, every
     dataset folder `<home>/<namespace>/<name>` with a meta/info.json (opened on first request)."""
@@ -74,7 +82,7 @@ class DatasetRegistry:
 
         try:
             meta = LeRobotDatasetMetadata(repo_id, root=self.home / repo_id)
-        except Exception as e:  # noqa: BLE001 - any unreadable folder: the page says why, the others work
+        except Exception as e:  # any unreadable folder: the page says why, the others work
             self._errors[repo_id] = f"{type(e).__name__}: {e}"
             logger.warning("Cannot open %s: %s", self.home / repo_id, self._errors[repo_id])
             return None
@@ -150,19 +158,14 @@ def create_app(registry: DatasetRegistry):
     )
     app.config["REGISTRY"] = registry
 
-    class NotFound(Exception):
-        def __init__(self, message: str, links: list[tuple[str, str]]):
-            super().__init__(message)
-            self.message, self.links = message, links
-
-    @app.errorhandler(NotFound)
-    def not_found(e: NotFound):
+    @app.errorhandler(PageNotFoundError)
+    def not_found(e: PageNotFoundError):
         return render_template("not_found.html", message=e.message, links=e.links), 404
 
     @app.errorhandler(404)
     def page_not_found(_error):
         links = [(r, f"/{r}") for r in registry.repo_ids()]
-        return not_found(NotFound(f"Nothing at '{request.path}'. Datasets:", links))
+        return not_found(PageNotFoundError(f"Nothing at '{request.path}'. Datasets:", links))
 
     def lookup(namespace: str, name: str) -> DatasetView:
         repo_id = f"{namespace}/{name}"
@@ -172,7 +175,7 @@ def create_app(registry: DatasetRegistry):
             message = f"Dataset '{repo_id}' " + (
                 f"cannot be opened: {why}" if why else "is not here. Datasets:"
             )
-            raise NotFound(message, [(r, f"/{r}") for r in registry.repo_ids()])
+            raise PageNotFoundError(message, [(r, f"/{r}") for r in registry.repo_ids()])
         return view
 
     def check_episode(view: DatasetView, episode_index: int) -> None:
@@ -185,7 +188,7 @@ def create_app(registry: DatasetRegistry):
                 (f"episode_{e} ({view.episode_length(e)} frames)", f"/{view.repo_id}/episode_{e}")
                 for e in view.episode_indices
             ]
-            raise NotFound(message, links)
+            raise PageNotFoundError(message, links)
 
     @app.get("/")
     def index():
@@ -197,7 +200,7 @@ def create_app(registry: DatasetRegistry):
     def dataset(namespace: str, name: str):
         view = lookup(namespace, name)
         if not view.episode_indices:
-            raise NotFound(f"Dataset '{view.repo_id}' has no episodes.", [])
+            raise PageNotFoundError(f"Dataset '{view.repo_id}' has no episodes.", [])
         return redirect(f"/{view.repo_id}/episode_{view.episode_indices[0]}")
 
     @app.get("/<namespace>/<name>/episode_<int:episode_index>")
@@ -216,7 +219,7 @@ def create_app(registry: DatasetRegistry):
                 f"No frame {frame} of image camera '{key}' in episode {episode_index} "
                 f"(image cameras: {data.image_keys}, frames 0-{data.length - 1})."
             )
-            raise NotFound(message, [])
+            raise PageNotFoundError(message, [])
         response = app.response_class(data.image_png(key, frame), mimetype="image/png")
         response.cache_control.max_age = 3600
         return response
@@ -225,7 +228,9 @@ def create_app(registry: DatasetRegistry):
     def dataset_file(namespace: str, name: str, relpath: str):
         view = lookup(namespace, name)
         if relpath not in view.video_files():  # a whitelist: nothing else of the folder is handed out
-            raise NotFound(f"'{relpath}' is not a video of the shown episodes of '{view.repo_id}'.", [])
+            raise PageNotFoundError(
+                f"'{relpath}' is not a video of the shown episodes of '{view.repo_id}'.", []
+            )
         # conditional=True: werkzeug answers `Range: bytes=a-b` with 206 and exactly those bytes, and
         # If-None-Match / If-Modified-Since with 304.
         response = send_file((view.root / relpath).absolute(), mimetype="video/mp4", conditional=True)
