@@ -14,6 +14,7 @@ lerobot/visualization/site.py; this script only parses the flags.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib.util
 import sys
 from pathlib import Path
@@ -21,8 +22,23 @@ from pathlib import Path
 INSTALL_HINT = "pip install -e '.[dataset-viz-html]'"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Errors are one line `<prog>: error: ...` on stderr and exit status 2 (the usage only with --help);
+    a misspelled flag gets a did-you-mean."""
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments:"):
+            flags = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+            for word in message.split(":", 1)[1].split():
+                close = difflib.get_close_matches(word.split("=")[0], flags, n=1)
+                if word.startswith("-") and close:
+                    message += f" (did you mean {close[0]}?)"
+                    break
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="lerobot-dataset-viz-html",
         description=__doc__.split("\n\n")[0],
         epilog="Examples:\n" + __doc__.split("\n\n")[1],
@@ -77,9 +93,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(args: list[str] | None = None) -> Path | None:
-    """`main`, returning the written index.html with --serve 0. User errors (flags, a missing dataset or
-    episode, an output folder in the way, a busy port, Flask not installed) exit with status 2 and one
-    line on stderr."""
+    """`main`, returning the written index.html with --serve 0. Errors are one line on stderr: user errors
+    (flags, a missing dataset or episode, an output folder in the way, Flask not installed) exit with
+    status 2, an address that cannot be listened on (port busy) with status 1."""
     parser = make_parser()
     ns = parser.parse_args(args)
     parts = ns.repo_id.split("/")
@@ -96,7 +112,7 @@ def run_cli(args: list[str] | None = None) -> Path | None:
 
     from lerobot.utils.constants import hf_lerobot_home
     from lerobot.visualization.episode_data import open_dataset_view
-    from lerobot.visualization.site import DatasetRegistry, export_static_site, serve
+    from lerobot.visualization.site import DatasetRegistry, ListenError, export_static_site, serve
 
     try:
         view = open_dataset_view(ns.repo_id, ns.root, ns.episodes, bool(ns.load_from_hf_hub), ns.tolerance_s)
@@ -108,9 +124,10 @@ def run_cli(args: list[str] | None = None) -> Path | None:
         if ns.serve:
             serve(DatasetRegistry([view], home=hf_lerobot_home()), ns.host, ns.port)
         return index
-    except (OSError, ValueError) as e:  # missing dataset/episode/file, output folder in the way, busy port
-        message = " ".join(str(e).split())
-        parser.exit(2, f"{parser.prog}: error: {message}\n")
+    except ListenError as e:  # the world's fault (port busy): status 1
+        parser.exit(1, f"{parser.prog}: error: {' '.join(str(e).split())}\n")
+    except (OSError, ValueError) as e:  # missing dataset/episode/file, output folder in the way
+        parser.exit(2, f"{parser.prog}: error: {' '.join(str(e).split())}\n")
 
 
 def main(args: list[str] | None = None) -> None:

@@ -53,6 +53,10 @@ class PageNotFoundError(Exception):
         self.message, self.links = message, links
 
 
+class ListenError(OSError):
+    """The server cannot listen on the address (port busy, address not on this computer)."""
+
+
 class DatasetRegistry:
     """The datasets the app shows: those given (repo_id -> DatasetView) and, when `home` is set, every
     dataset folder `<home>/<namespace>/<name>` with a meta/info.json (opened on first request)."""
@@ -324,28 +328,34 @@ def network_warning(host: str, port: int) -> str | None:
 
 
 def make_server(app, host: str, port: int):
-    """A threaded werkzeug server for `app` (port 0: a free port, see `server.server_port`); OSError when
-    the address cannot be bound."""
-    from werkzeug.serving import make_server as werkzeug_server
+    """A threaded werkzeug server for `app` (port 0: a free port, see `server.port`); ListenError
+    when the address cannot be listened on."""
+    import socket
 
-    return werkzeug_server(host, port, app, threaded=True)
+    from werkzeug.serving import make_server as werkzeug_server
+    from werkzeug.serving import select_address_family
+
+    # Bind here rather than in werkzeug, which prints its own message and exits when the port is busy.
+    try:
+        sock = socket.create_server((host, port), family=select_address_family(host, port))
+    except OSError as e:
+        raise ListenError(
+            f"cannot listen on {host}:{port} ({e.strerror or e}): choose another --port (0: any free port) "
+            "or a --host of this computer"
+        ) from e
+    with sock:  # werkzeug duplicates the descriptor
+        return werkzeug_server(host, port, app, threaded=True, fd=sock.fileno())
 
 
 def serve(registry: DatasetRegistry, host: str = "127.0.0.1", port: int = 9090) -> None:
     """Serve the app until Ctrl-C (prints the address; warns on stderr when `host` is not local)."""
-    warning = network_warning(host, port)
+    server = make_server(create_app(registry), host, port)
+    warning = network_warning(host, server.port)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    try:
-        server = make_server(create_app(registry), host, port)
-    except OSError as e:
-        raise OSError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}): choose another --port (0: any free port) "
-            "or --host"
-        ) from e
     shown = f"[{host}]" if ":" in host else host
     first = registry.repo_ids()[0] if registry.repo_ids() else ""
-    print(f"Serving on http://{shown}:{server.server_port}/{first}  (Ctrl-C to stop)", flush=True)
+    print(f"Serving on http://{shown}:{server.port}/{first}  (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
