@@ -119,25 +119,36 @@
     shownFrame = k;
   }
 
-  function tick() {
-    let t = now();
-    if (playing && t >= tLast + 0.5 * dt) {
-      // End of the episode: stop on its last frame, before the next episode's frames in the same mp4.
+  // End of the episode: stop as soon as its last frame is reached, one frame before the next episode's
+  // frames in the same mp4 (checked at every animation frame and every presented video frame).
+  function stopAtEnd() {
+    if (playing && now() >= tLast - 1e-3) {
       pause();
       seek(tLast);
-      t = tLast;
     } else if (!playing && master && master.el.currentTime > master.to) {
       seek(tLast);
-      t = tLast;
     }
-    t = clampT(t);
+  }
+  function watchFrames(v) {
+    if (!v.el.requestVideoFrameCallback) return;
+    v.el.requestVideoFrameCallback(function () {
+      if (v === master) stopAtEnd();
+      else if (v.el.currentTime >= v.to - dt) v.el.pause(); // a following camera's segment ended
+      watchFrames(v);
+    });
+  }
+
+  function tick() {
+    stopAtEnd();
+    let t = clampT(now());
     for (const v of videos) {
       if (v === master) continue;
       const target = Math.min(v.from + t + SEEK_INTO_FRAME, v.to - 1e-3);
       if (Math.abs(v.el.currentTime - target) > FOLLOW_TOLERANCE || (!playing && v.el.currentTime > v.to)) {
         v.el.currentTime = target;
       }
-      if (playing && v.el.paused && target < v.to - dt) {
+      if (playing && v.el.currentTime >= v.to - dt) v.el.pause();
+      else if (playing && v.el.paused && target < v.to - dt) {
         const p = v.el.play();
         if (p && p.catch) p.catch(function () {});
       }
@@ -154,6 +165,7 @@
       if (v === master && playing) pause();
     });
     if (v.el.readyState >= 1) v.el.currentTime = v.from + SEEK_INTO_FRAME;
+    watchFrames(v);
   }
   playButton.addEventListener("click", function () {
     playing ? pause() : play();
