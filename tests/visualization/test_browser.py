@@ -227,3 +227,42 @@ def test_static_export_plays_from_disk(browser, view, tmp_path):
         what=f"the PNG camera to show frame {frame}",
     )
     assert src.startswith("file://") and Path(src.removeprefix("file://")).is_file()
+
+
+def test_image_only_dataset_plays_on_the_wall_clock(browser, tmp_path):
+    """A dataset written by this library with PNG cameras only: no video to follow, so the page's own
+    clock plays the frames, and stops on the last one."""
+    from tests.datasets.factories import make_dataset
+
+    root = make_dataset(
+        tmp_path / "images",
+        n_episodes=2,
+        episode_length=[12, 9],
+        fps=10,
+        use_videos=False,
+        camera_shape=(16, 16, 3),
+        state_dim=2,
+    )
+    view = open_dataset_view("local/images", root)
+    server = make_server(create_app(DatasetRegistry([view])), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        browser.navigate(f"http://127.0.0.1:{server.port}/local/images/episode_1")
+        browser.wait_for("!!window.lerobotViz", what="the page script")
+        assert browser.evaluate("document.querySelectorAll('video').length") == 0
+        assert plot_pixels(browser) > 500
+        browser.evaluate("lerobotViz.play()")
+        browser.wait_for("lerobotViz.frameAt(lerobotViz.now()) >= 3", timeout_s=5, what="the clock to run")
+        browser.wait_for("!lerobotViz.isPlaying()", timeout_s=5, what="the episode to end")
+        assert browser.evaluate("lerobotViz.frameAt(lerobotViz.now())") == 8
+        src = browser.wait_for(
+            "(() => { const img = document.querySelector('img.image-camera');"
+            " return img.complete && img.naturalWidth === 16 && img.src; })()",
+            timeout_s=5,
+            what="the PNG camera's last frame",
+        )
+        assert src.endswith("/local/images/episode_1/images/observation.image/8.png"), src
+    finally:
+        server.shutdown()
+        server.server_close()
