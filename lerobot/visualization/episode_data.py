@@ -131,6 +131,18 @@ class DatasetView:
             self.episode_indices = list(dict.fromkeys(int(e) for e in episodes))
         self._cache: OrderedDict[int, EpisodeData] = OrderedDict()
         self._lock = threading.Lock()
+        self._video_files: set[str] | None = None
+
+    def missing_files(self, episode_index: int) -> list[str]:
+        """The data and video files of an episode that are not under `root` (relative paths)."""
+        rels = [Path(self.meta.get_data_file_path(episode_index)).as_posix()]
+        rels += [seg.path for seg in self.video_segments(episode_index)]
+        return [rel for rel in rels if not (self.root / rel).is_file()]
+
+    def keep_local_episodes(self) -> None:
+        """Show only the episodes whose files are all on disk (a partly downloaded dataset of the cache)."""
+        self.episode_indices = [e for e in self.episode_indices if not self.missing_files(e)]
+        self._video_files = None
 
     @property
     def root(self) -> Path:
@@ -160,7 +172,9 @@ class DatasetView:
 
     def video_files(self) -> set[str]:
         """Every mp4 (relative path) that the shown episodes play: the only files the server hands out."""
-        return {seg.path for ep in self.episode_indices for seg in self.video_segments(ep)}
+        if self._video_files is None:
+            self._video_files = {seg.path for ep in self.episode_indices for seg in self.video_segments(ep)}
+        return self._video_files
 
     def episode(self, episode_index: int) -> EpisodeData:
         """The episode's data (the last few are cached; a page and its PNG frames read it once)."""
@@ -251,13 +265,12 @@ def open_dataset_view(
         from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
 
         view = DatasetView(LeRobotDatasetMetadata(repo_id, root=local), episodes)
-        meta = view.meta
         for ep in view.episode_indices:  # nothing is downloaded without --load-from-hf-hub 1
-            for rel in [meta.get_data_file_path(ep), *(s.path for s in view.video_segments(ep))]:
-                if not (local / rel).is_file():
-                    raise FileNotFoundError(
-                        f"{local / rel} is missing (episode {ep} of '{repo_id}'): pass "
-                        "--load-from-hf-hub 1 to download it, or --episodes with the episodes you have."
-                    )
+            missing = view.missing_files(ep)
+            if missing:
+                raise FileNotFoundError(
+                    f"{local / missing[0]} is missing (episode {ep} of '{repo_id}'): pass "
+                    "--load-from-hf-hub 1 to download it, or --episodes with the episodes you have."
+                )
     dataset = LeRobotDataset(repo_id, root=root, episodes=episodes, tolerance_s=tolerance_s)
     return DatasetView(dataset.meta, episodes)

@@ -59,7 +59,8 @@ class ListenError(OSError):
 
 class DatasetRegistry:
     """The datasets the app shows: those given (repo_id -> DatasetView) and, when `home` is set, every
-    dataset folder `<home>/<namespace>/<name>` with a meta/info.json (opened on first request)."""
+    dataset folder `<home>/<namespace>/<name>` with a meta/info.json (opened on first request; only its
+    episodes whose files are all there are shown)."""
 
     def __init__(self, views: list[DatasetView], home: Path | None = None):
         self._views = {v.repo_id: v for v in views}
@@ -90,8 +91,10 @@ class DatasetRegistry:
             self._errors[repo_id] = f"{type(e).__name__}: {e}"
             logger.warning("Cannot open %s: %s", self.home / repo_id, self._errors[repo_id])
             return None
-        self._views[repo_id] = DatasetView(meta)
-        return self._views[repo_id]
+        view = DatasetView(meta)
+        view.keep_local_episodes()  # the cache may hold only some episodes' files: show those
+        self._views[repo_id] = view
+        return view
 
     def error(self, repo_id: str) -> str | None:
         return self._errors.get(repo_id)
@@ -235,6 +238,8 @@ def create_app(registry: DatasetRegistry):
             raise PageNotFoundError(
                 f"'{relpath}' is not a video of the shown episodes of '{view.repo_id}'.", []
             )
+        if not (view.root / relpath).is_file():
+            raise PageNotFoundError(f"'{relpath}' of '{view.repo_id}' is not under {view.root}.", [])
         # conditional=True: werkzeug answers `Range: bytes=a-b` with 206 and exactly those bytes, and
         # If-None-Match / If-Modified-Since with 304.
         response = send_file((view.root / relpath).absolute(), mimetype="video/mp4", conditional=True)

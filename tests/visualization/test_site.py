@@ -233,6 +233,10 @@ def test_datasets_under_hf_lerobot_home_are_listed_and_shown(reference_fixtures,
     view = open_view(reference_fixtures, MULTICAM)
     home = tmp_path / "home"
     shutil.copytree(fixture_root(reference_fixtures, V21), home / "someone" / "pusht")
+    # A partly downloaded cache: episode 0's mp4 is not there, so episode 0 is not shown.
+    (
+        home / "someone" / "pusht" / "videos" / "chunk-000" / "observation.image" / "episode_000000.mp4"
+    ).unlink()
     (home / "broken" / "ds" / "meta").mkdir(parents=True)
     (home / "broken" / "ds" / "meta" / "info.json").write_text("{not json")
     (home / "stray_file_tree" / "x").mkdir(parents=True)  # no meta/info.json: not a dataset
@@ -241,6 +245,9 @@ def test_datasets_under_hf_lerobot_home_are_listed_and_shown(reference_fixtures,
     assert index.index("local/multicam_v30") < index.index("broken/ds") < index.index("someone/pusht")
     assert "stray_file_tree" not in index
     assert 'href="someone/pusht"' in index
+    assert "<td>4 of 5</td>" in index
+    assert client.get("/someone/pusht").headers["Location"] == "/someone/pusht/episode_1"
+    assert client.get("/someone/pusht/episode_0").status_code == 404
     html = client.get("/someone/pusht/episode_4").get_data(as_text=True)
     assert "episode_000004.mp4" in html
     rel = "videos/chunk-000/observation.image/episode_000004.mp4"
