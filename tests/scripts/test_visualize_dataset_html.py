@@ -170,3 +170,14 @@ def test_misspelled_flag_and_busy_port(reference_fixtures, capsys):
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+
+
+def test_without_flask_it_says_what_to_install(monkeypatch, capsys):
+    import lerobot.scripts.visualize_dataset_html as script
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        script.importlib.util, "find_spec", lambda name: None if name == "flask" else real(name)
+    )
+    err = user_error(capsys, ["--repo-id", "local/x"])
+    assert "needs Flask" in err and ".[dataset-viz-html]" in err
