@@ -46,11 +46,12 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class PageNotFoundError(Exception):
-    """A 404 page: `message`, then `links` [(text, href)] to what exists."""
+    """A 404 page: `message`, then `links` [(text, href)] to what exists (`status` 500: a dataset file
+    that cannot be read, named in the message)."""
 
-    def __init__(self, message: str, links: list[tuple[str, str]]):
+    def __init__(self, message: str, links: list[tuple[str, str]], status: int = 404):
         super().__init__(message)
-        self.message, self.links = message, links
+        self.message, self.links, self.status = message, links, status
 
 
 class ListenError(OSError):
@@ -167,7 +168,8 @@ def create_app(registry: DatasetRegistry):
 
     @app.errorhandler(PageNotFoundError)
     def not_found(e: PageNotFoundError):
-        return render_template("not_found.html", message=e.message, links=e.links), 404
+        title = "Not found" if e.status == 404 else "Cannot read the dataset"
+        return render_template("not_found.html", title=title, message=e.message, links=e.links), e.status
 
     @app.errorhandler(404)
     def page_not_found(_error):
@@ -197,6 +199,14 @@ def create_app(registry: DatasetRegistry):
             ]
             raise PageNotFoundError(message, links)
 
+    def read_episode(view: DatasetView, episode_index: int) -> EpisodeData:
+        check_episode(view, episode_index)
+        try:
+            return view.episode(episode_index)
+        except (OSError, ValueError) as e:  # e.g. a damaged parquet file: the page names it
+            logger.warning("%s episode %d: %s", view.repo_id, episode_index, e)
+            raise PageNotFoundError(f"{type(e).__name__}: {e}", [], status=500) from e
+
     @app.get("/")
     def index():
         views = [(r, registry.get(r), registry.error(r)) for r in registry.repo_ids()]
@@ -213,14 +223,12 @@ def create_app(registry: DatasetRegistry):
     @app.get("/<namespace>/<name>/episode_<int:episode_index>")
     def episode(namespace: str, name: str, episode_index: int):
         view = lookup(namespace, name)
-        check_episode(view, episode_index)
+        read_episode(view, episode_index)
         return render_template("episode.html", **episode_context(view, episode_index, SERVER_LINKS))
 
     @app.get("/<namespace>/<name>/episode_<int:episode_index>/images/<key>/<int:frame>.png")
     def image(namespace: str, name: str, episode_index: int, key: str, frame: int):
-        view = lookup(namespace, name)
-        check_episode(view, episode_index)
-        data = view.episode(episode_index)
+        data = read_episode(lookup(namespace, name), episode_index)
         if key not in data.image_keys or not 0 <= frame < data.length:
             message = (
                 f"No frame {frame} of image camera '{key}' in episode {episode_index} "

@@ -256,6 +256,11 @@ def test_datasets_under_hf_lerobot_home_are_listed_and_shown(reference_fixtures,
     assert response.status_code == 404
     assert "Dataset &#39;broken/ds&#39; cannot be opened" in response.get_data(as_text=True)
     assert "broken/ds" in client.get("/").get_data(as_text=True)  # still listed, with the reason
+    # A damaged data file: that episode's page says which file, the others still work.
+    (home / "someone" / "pusht" / "data" / "chunk-000" / "episode_000002.parquet").write_bytes(b"PAR1 broken")
+    response = client.get("/someone/pusht/episode_2")
+    assert response.status_code == 500 and "episode_000002.parquet" in response.get_data(as_text=True)
+    assert client.get("/someone/pusht/episode_3").status_code == 200
 
 
 def test_static_export_opens_from_disk(reference_fixtures, tmp_path):
