@@ -17,6 +17,9 @@ import logging
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # `python lerobot/scripts/push_dataset_to_hub.py` from a clone
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from lerobot.datasets.raw.registry import RAW_FORMATS, convert_raw
 
 
