@@ -1,4 +1,8 @@
-"""Open a Diffusion Policy / UMI `ReplayBuffer` (zarr format 2): `data/<array>` + `meta/episode_ends`."""
+"""Open a Diffusion Policy / UMI `ReplayBuffer` (zarr format 2): `data/<array>` + `meta/episode_ends`.
+
+A folder store or a `.zarr.zip` ZipStore. UMI's published images use the JPEG-XL codec of `imagecodecs`
+(`pip install imagecodecs`), registered here when installed (zarr cannot decode those images without it).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,12 @@ def open_replay_buffer(raw_dir: Path):
     """(path, root group, data group, [(from, to) per episode]) of the ReplayBuffer in `raw_dir`."""
     import zarr
 
+    try:  # UMI compresses its images with imagecodecs' JPEG-XL codec: register it when installed
+        from imagecodecs.numcodecs import register_codecs
+
+        register_codecs()
+    except ImportError:
+        pass
     path = find_zarr(raw_dir)
     try:
         if path.is_file():

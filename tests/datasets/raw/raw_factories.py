@@ -32,6 +32,9 @@ def smooth_images(n: int, h: int, w: int, seed: int = 0) -> np.ndarray:
 def _zarr_group(path: Path):
     import zarr
 
+    if path.name.endswith(".zip"):  # UMI ships `<name>.zarr.zip` (a zarr ZipStore)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return zarr.open_group(store=zarr.storage.ZipStore(str(path), mode="w"), mode="w", zarr_format=2)
     return zarr.open_group(str(path), mode="w", zarr_format=2)
 
 
@@ -81,6 +84,8 @@ def make_umi_zarr(raw_dir: Path, lengths=(5, 3), seed: int = 1):
     for key, value in arrays.items():
         data.create_array(key, data=value)
     root.require_group("meta").create_array("episode_ends", data=np.cumsum(lengths).astype(np.int64))
+    if hasattr(root.store, "close"):
+        root.store.close()  # writes the zip's directory
     return raw_dir, {**arrays, "lengths": list(lengths)}
 
 

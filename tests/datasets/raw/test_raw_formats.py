@@ -85,9 +85,11 @@ def test_pusht_zarr_converts_with_gym_pusht_rewards(tmp_path):
     assert cols["next.reward"].min() < 0.5  # random poses
 
 
-def test_umi_zarr(tmp_path):
-    raw, exp = make_umi_zarr(tmp_path / "cup.zarr")
-    convert_raw(raw, "umi_zarr", "me/umi", local_dir=tmp_path / "out", video=False)
+@pytest.mark.parametrize("store", ["cup.zarr", "raw/cup_in_the_wild.zarr.zip"])
+def test_umi_zarr(tmp_path, store):
+    raw, exp = make_umi_zarr(tmp_path / store)
+    raw_dir = tmp_path / "raw" if store.endswith(".zip") else raw  # the folder holding the zip, or the store
+    convert_raw(raw_dir, "umi_zarr", "me/umi", local_dir=tmp_path / "out", video=False)
     ds = LeRobotDataset("me/umi", root=tmp_path / "out", return_uint8=True)
     assert ds.fps == 10 and ds.num_episodes == 2 and len(ds) == 8
     cols = _columns(ds)
