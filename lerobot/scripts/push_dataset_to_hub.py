@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -87,7 +88,21 @@ def run_cli(args: list[str] | None = None):
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     print(f"Converted {dataset.num_episodes} episodes ({dataset.num_frames} frames) into {dataset.root}")
     if ns.push_to_hub:
-        url = dataset.push_to_hub(private=bool(ns.private), tags=[ns.raw_format])
+        try:
+            url = dataset.push_to_hub(private=bool(ns.private), tags=[ns.raw_format])
+        except Exception as e:  # HTTP / auth / network: the converted dataset stays on disk
+            retry = (
+                "from lerobot.datasets.lerobot_dataset import LeRobotDataset; "
+                f"LeRobotDataset({ns.repo_id!r}, root={str(dataset.root)!r})"
+                f".push_to_hub(private={bool(ns.private)}, tags=[{ns.raw_format!r}])"
+            )
+            cause = " ".join(str(e).split())
+            parser.exit(
+                1,
+                f"{parser.prog}: error: uploading {ns.repo_id} failed ({type(e).__name__}: {cause}); the converted "
+                f"dataset is kept in {dataset.root}. Fix the cause (a 401/403: `huggingface-cli login`), then "
+                f"retry the upload with: python -c {shlex.quote(retry)}\n",
+            )
         print(f"Pushed to {url}")
     return dataset
 
