@@ -68,6 +68,11 @@ def convert_raw(
                 f"--local-dir {local_dir} already exists: choose another folder, or pass --force-override 1 "
                 "to delete it and convert again."
             )
+        if any(local_dir.iterdir()) and not (local_dir / "meta" / "info.json").is_file():
+            raise FileExistsError(
+                f"--local-dir {local_dir} is not a LeRobot dataset (no meta/info.json): --force-override 1 "
+                "only replaces a dataset; choose another folder."
+            )
         shutil.rmtree(local_dir)
     source = module.read(Path(raw_dir))
     features = {

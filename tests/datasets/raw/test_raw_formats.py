@@ -222,3 +222,10 @@ def test_unknown_format_and_existing_output(tmp_path):
         convert_raw(raw, "xarm_pkl", "me/x", local_dir=tmp_path / "out")
     ds = convert_raw(raw, "xarm_pkl", "me/x", local_dir=tmp_path / "out", video=False, force_override=True)
     assert ds.num_episodes == 2
+    ds = convert_raw(raw, "xarm_pkl", "me/x", local_dir=tmp_path / "out", video=False, force_override=True)
+    assert ds.num_episodes == 2  # a dataset is replaced, not appended to
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not a LeRobot dataset"):
+        convert_raw(raw, "xarm_pkl", "me/x", local_dir=tmp_path / "mine", force_override=True)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
