@@ -29,3 +29,9 @@ available_policies_per_env = {
 available_robots = ["so100_follower", "koch_follower", "aloha", "lekiwi"]
 available_cameras = ["opencv", "intelrealsense"]
 available_motors = ["feetech", "dynamixel"]
+
+# `lerobot.common.*` (the early README's import paths) resolves to today's modules with a deprecation
+# warning: see lerobot/utils/import_aliases.py.
+from lerobot.utils import import_aliases as _import_aliases  # noqa: E402
+
+_import_aliases.install()

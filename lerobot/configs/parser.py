@@ -183,6 +183,10 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     check_choice_types(config_class, args)
     config_path, args = pop_arg(args, "config_path")
     base: dict[str, Any] = _load_config_file(config_path) if config_path else {}
+    if base and dataclasses.is_dataclass(config_class):
+        from lerobot.configs.compat import adapt_config
+
+        base = adapt_config(config_class, base, f"--config_path={config_path}")
     pretrained: dict[str, str] = {}
     for name in _policy_fields(config_class, args):
         path, args = pop_arg(args, f"{name}.path")

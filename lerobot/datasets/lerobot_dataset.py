@@ -290,6 +290,27 @@ class LeRobotDataset(torch.utils.data.Dataset):
     def features(self) -> dict[str, dict]:
         return self.meta.features
 
+    # -- attributes of the early README's dataset tour (shortcuts to `meta`) ---------------------------------
+    @property
+    def info(self) -> dict:
+        """`meta/info.json` as a dict (codebase_version, fps, features, path templates, totals...)."""
+        return self.meta.info
+
+    @property
+    def camera_keys(self) -> list[str]:
+        """Keys of every camera feature, stored as video or as images."""
+        return self.meta.camera_keys
+
+    @property
+    def video_keys(self) -> list[str]:
+        """Keys of the camera features stored as mp4 under `videos_dir`."""
+        return self.meta.video_keys
+
+    @property
+    def videos_dir(self) -> Path:
+        """`<root>/videos`, the folder of the mp4 files (one sub-folder per video key)."""
+        return Path(self.root) / "videos"
+
     @property
     def num_frames(self) -> int:
         return len(self._row_ep_pos)

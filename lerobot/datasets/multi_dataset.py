@@ -13,6 +13,7 @@ import torch
 
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
+from lerobot.utils.dataset_root import resolve_dataset_root
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ class MultiLeRobotDataset(torch.utils.data.Dataset):
         video_backend: str | None = None,
         return_uint8: bool = False,
     ):
-        """`root`: a folder holding one sub-folder per repo id (`root/<repo_id>`); None = $HF_LEROBOT_HOME."""
+        """`root`: a folder holding one sub-folder per repo id (`root/<repo_id>`); None = $HF_LEROBOT_HOME
+        (lerobot/utils/dataset_root.py)."""
         super().__init__()
         if not repo_ids or isinstance(repo_ids, str):
             raise ValueError(f"repo_ids must be a non-empty list of repo ids, got {repo_ids!r}.")
@@ -46,7 +48,7 @@ class MultiLeRobotDataset(torch.utils.data.Dataset):
         self._datasets = [
             LeRobotDataset(
                 repo_id,
-                root=self.root / repo_id if self.root is not None else None,
+                root=resolve_dataset_root(repo_id, self.root, several=True),
                 episodes=(episodes or {}).get(repo_id),
                 image_transforms=image_transforms,
                 delta_timestamps=delta_timestamps,

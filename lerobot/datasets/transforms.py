@@ -189,6 +189,73 @@ class SharpnessJitter(nn.Module):
         return f"sharpness={self.sharpness}"
 
 
+def affine(img: Tensor, angle: float, translate: tuple[int, int], scale: float = 1.0) -> Tensor:
+    """torchvision's `affine` (no shear, nearest interpolation, fill 0) on (..., C, H, W) float images:
+    rotate by `angle` degrees clockwise about the image centre, scale, then shift by `translate` = (tx, ty)
+    pixels (right, down). The output pixel grid is mapped through the inverse matrix and sampled with
+    `grid_sample(mode="nearest", padding_mode="zeros", align_corners=False)`, as torchvision does."""
+    _check_image(img)
+    h, w = img.shape[-2:]
+    rot = torch.deg2rad(torch.tensor(float(angle), dtype=torch.float64))
+    cos, sin = float(torch.cos(rot)), float(torch.sin(rot))
+    tx, ty = float(translate[0]), float(translate[1])
+    # inverse of [rotate(angle) * scale] then translate, about the centre (torchvision's _get_inverse_affine_matrix)
+    m = [cos / scale, sin / scale, 0.0, -sin / scale, cos / scale, 0.0]
+    m[2] += m[0] * -tx + m[1] * -ty
+    m[5] += m[3] * -tx + m[4] * -ty
+    theta = torch.tensor(m, dtype=img.dtype).view(1, 2, 3)
+    # output pixel centres relative to the image centre, then normalised to [-1, 1] (torchvision's _gen_affine_grid)
+    xs = torch.linspace(-w * 0.5 + 0.5, w * 0.5 - 0.5, steps=w, dtype=img.dtype)
+    ys = torch.linspace(-h * 0.5 + 0.5, h * 0.5 - 0.5, steps=h, dtype=img.dtype)
+    base = torch.stack([xs.expand(h, w), ys[:, None].expand(h, w), torch.ones(h, w, dtype=img.dtype)], -1)
+    scale_xy = torch.tensor([0.5 * w, 0.5 * h], dtype=img.dtype)
+    grid = (base.view(1, h * w, 3) @ (theta.transpose(1, 2) / scale_xy)).view(1, h, w, 2)
+    flat = img.reshape(-1, *img.shape[-3:])
+    out = nn.functional.grid_sample(
+        flat, grid.expand(flat.shape[0], h, w, 2), mode="nearest", padding_mode="zeros", align_corners=False
+    )
+    return out.reshape(img.shape)
+
+
+class RandomAffine(nn.Module):
+    """torchvision's `RandomAffine(degrees, translate, scale)` without shear: an angle drawn in `degrees` (a
+    number d means (-d, d)), a shift of up to `translate` = (fx, fy) times the width / height (rounded to whole
+    pixels), a scale drawn in `scale`; drawn in that order, one `uniform_` each, as torchvision does. Pixels
+    shifted in from outside the image are 0. (The reference's 0.4 configs list it as the `affine` transform.)"""
+
+    def __init__(
+        self, degrees, translate: Sequence[float] | None = None, scale: Sequence[float] | None = None
+    ):
+        super().__init__()
+        if isinstance(degrees, (int, float)) and not isinstance(degrees, bool):
+            if degrees < 0:
+                raise ValueError(f"degrees: a single number must be non-negative, got {degrees}.")
+            degrees = (-float(degrees), float(degrees))
+        if not (isinstance(degrees, Sequence) and len(degrees) == 2):
+            raise ValueError(f"degrees must be a number or a (min, max) pair, got {degrees!r}.")
+        self.degrees = (float(degrees[0]), float(degrees[1]))
+        if translate is not None and (len(translate) != 2 or not all(0 <= t <= 1 for t in translate)):
+            raise ValueError(f"translate must be a pair of fractions in [0, 1], got {translate!r}.")
+        if scale is not None and (len(scale) != 2 or not 0 < scale[0] <= scale[1]):
+            raise ValueError(f"scale must be a (min, max) pair with 0 < min <= max, got {scale!r}.")
+        self.translate = None if translate is None else (float(translate[0]), float(translate[1]))
+        self.scale = None if scale is None else (float(scale[0]), float(scale[1]))
+
+    def forward(self, img: Tensor) -> Tensor:
+        _check_image(img)
+        h, w = img.shape[-2:]
+        angle = _uniform(*self.degrees)
+        tx = ty = 0
+        if self.translate is not None:
+            max_dx, max_dy = self.translate[0] * w, self.translate[1] * h
+            tx, ty = round(_uniform(-max_dx, max_dx)), round(_uniform(-max_dy, max_dy))
+        scale = _uniform(*self.scale) if self.scale is not None else 1.0
+        return affine(img, angle, (tx, ty), scale)
+
+    def extra_repr(self) -> str:
+        return f"degrees={self.degrees}, translate={self.translate}, scale={self.scale}"
+
+
 class Identity(nn.Module):
     def forward(self, img: Tensor) -> Tensor:
         return img
@@ -249,6 +316,7 @@ TRANSFORM_TYPES: dict[str, type[nn.Module]] = {
     "Identity": Identity,
     "ColorJitter": ColorJitter,
     "SharpnessJitter": SharpnessJitter,
+    "RandomAffine": RandomAffine,
 }
 
 

@@ -277,7 +277,10 @@ def record_session(
 
         writer_args["video_config"] = VideoEncodingConfig(vcodec=ds_cfg.vcodec)
     if cfg.resume:
-        root = ds_cfg.root if ds_cfg.root is not None else None
+        from lerobot.utils.dataset_root import resolve_dataset_root
+
+        # the dataset folder or a folder holding <repo_id>/
+        root = resolve_dataset_root(ds_cfg.repo_id, ds_cfg.root)
         if root is None:
             from lerobot.utils.constants import hf_lerobot_home
 

@@ -43,8 +43,9 @@ def load_episode_actions(repo_id: str, episode: int, root: Path | None) -> tuple
     import pyarrow.parquet as pq
 
     from lerobot.datasets.lerobot_dataset import LeRobotDatasetMetadata
+    from lerobot.utils.dataset_root import resolve_dataset_root
 
-    meta = LeRobotDatasetMetadata(repo_id, root)
+    meta = LeRobotDatasetMetadata(repo_id, resolve_dataset_root(repo_id, root))
     if episode not in meta.episode_indices:
         raise ValueError(f"Episode {episode} is not in {meta.root}; episodes are {meta.episode_indices}.")
     table = pq.read_table(

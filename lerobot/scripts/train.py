@@ -98,6 +98,7 @@ def make_dataset(cfg: TrainPipelineConfig):
     from lerobot.datasets.lerobot_dataset import LeRobotDataset, LeRobotDatasetMetadata
     from lerobot.datasets.transforms import ImageTransforms
     from lerobot.datasets.utils import resolve_delta_timestamps, with_imagenet_stats
+    from lerobot.utils.dataset_root import resolve_dataset_root
 
     ds_cfg = cfg.dataset
     repo_id = ds_cfg.repo_id or Path(ds_cfg.root).name
@@ -106,8 +107,9 @@ def make_dataset(cfg: TrainPipelineConfig):
             f"--dataset.root={ds_cfg.root} does not exist: give the folder of a LeRobot dataset (it holds "
             "meta/info.json), or drop --dataset.root to download --dataset.repo_id from the Hub."
         )
+    root = resolve_dataset_root(repo_id, ds_cfg.root)  # the dataset folder or a folder holding <repo_id>/
     try:
-        meta = LeRobotDatasetMetadata(repo_id, ds_cfg.root, ds_cfg.revision)
+        meta = LeRobotDatasetMetadata(repo_id, root, ds_cfg.revision)
     except (OSError, ValueError) as e:  # hub errors are OSErrors; bad metadata ValueErrors
         raise FileNotFoundError(
             f"--dataset.repo_id={repo_id}: cannot load the dataset ({type(e).__name__}: {e}). Give a Hub "
@@ -116,7 +118,7 @@ def make_dataset(cfg: TrainPipelineConfig):
     transforms = ImageTransforms(ds_cfg.image_transforms) if ds_cfg.image_transforms.enable else None
     dataset = LeRobotDataset(
         repo_id,
-        root=ds_cfg.root,
+        root=root,
         episodes=ds_cfg.episodes,
         image_transforms=transforms,
         delta_timestamps=resolve_delta_timestamps(cfg.policy, meta),

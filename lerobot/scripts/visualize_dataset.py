@@ -163,7 +163,17 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repo-id", required=True, help="Dataset repo id, e.g. `lerobot/pusht`.")
     parser.add_argument("--episode-index", type=int, required=True, help="The episode to show.")
     parser.add_argument(
-        "--root", type=Path, default=None, help="Local dataset folder (default: $HF_LEROBOT_HOME/<repo-id>)."
+        "--root",
+        type=Path,
+        default=None,
+        help="The dataset folder, or a folder holding <repo-id>/ (default: $HF_LEROBOT_HOME/<repo-id>).",
+    )
+    parser.add_argument(
+        "--local-files-only",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="1: use the dataset on this computer only, never download it.",
     )
     parser.add_argument(
         "--output-dir", type=Path, default=None, help="Where --save 1 writes <repo-id>_episode_<i>.rrd."
@@ -229,10 +239,15 @@ def run_cli(args: list[str] | None = None) -> Path | None:
         if not ns.save and ns.mode == "local":
             check_viewer_can_open(NO_DISPLAY_HINT, LOCAL_FLAG)  # before loading anything
         from lerobot.datasets.lerobot_dataset import LeRobotDataset
+        from lerobot.utils.dataset_root import require_local_dataset, resolve_dataset_root
 
+        if ns.local_files_only:
+            root = require_local_dataset(ns.repo_id, ns.root)
+        else:
+            root = resolve_dataset_root(ns.repo_id, ns.root)  # the dataset folder or one holding <repo-id>/
         dataset = LeRobotDataset(
             ns.repo_id,
-            root=ns.root,
+            root=root,
             episodes=[ns.episode_index],
             tolerance_s=ns.tolerance_s,
             return_uint8=True,

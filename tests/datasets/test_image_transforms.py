@@ -182,7 +182,7 @@ def test_config_validation():
         ImageTransformConfig(weight=-1)
     with pytest.raises(ValueError, match="Bad kwargs"):
         make_transform_from_config(ImageTransformConfig(type="ColorJitter", kwargs={"brightnes": 0.2}))
-    assert set(TRANSFORM_TYPES) == {"Identity", "ColorJitter", "SharpnessJitter"}
+    assert set(TRANSFORM_TYPES) == {"Identity", "ColorJitter", "SharpnessJitter", "RandomAffine"}
 
 
 def test_dataset_applies_transforms_to_cameras_last(reference_fixtures):

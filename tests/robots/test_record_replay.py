@@ -134,7 +134,7 @@ def test_rerecord_stop_and_resume(tmp_path):
         base = [
             "--robot.type=so100_follower", f"--robot.port={sims[0].port}", "--robot.id=f1",
             "--teleop.type=so100_leader", f"--teleop.port={sims[1].port}", "--teleop.id=l1",
-            "--dataset.repo_id=test/ev", f"--dataset.root={tmp_path / 'ds'}", "--dataset.single_task=t",
+            "--dataset.repo_id=test/ev", f"--dataset.root={tmp_path / 'test/ev'}", "--dataset.single_task=t",
             "--dataset.fps=20", "--dataset.episode_time_s=5", "--dataset.reset_time_s=0",
             "--dataset.push_to_hub=false", "--play_sounds=false", "--keyboard=none",
         ]  # fmt: skip
@@ -157,14 +157,16 @@ def test_rerecord_stop_and_resume(tmp_path):
         thread.join()
         # 1st attempt re-recorded (dropped), 2nd ended early and saved, 3rd stopped by Esc and saved.
         assert len(stats) == 3 and dataset.num_episodes == 2
+        # --resume with --dataset.root = a folder holding <repo_id>/ (lerobot/utils/dataset_root.py)
+        resume = [a for a in base if not a.startswith("--dataset.root")] + [f"--dataset.root={tmp_path}"]
         dataset, _ = record(
             parse(
                 RecordConfig,
-                [*base, "--dataset.num_episodes=1", "--dataset.episode_time_s=0.3", "--resume=true"],
+                [*resume, "--dataset.num_episodes=1", "--dataset.episode_time_s=0.3", "--resume=true"],
             ),
             events=new_events(),
         )
-        assert dataset.num_episodes == 3
+        assert dataset.num_episodes == 3 and dataset.root == tmp_path / "test/ev"
         with pytest.raises(ValueError, match="needs a teleoperator"):
             parse(RecordConfig, [a for a in base if not a.startswith("--teleop")])
     finally:
