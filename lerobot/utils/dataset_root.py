@@ -11,7 +11,8 @@
                                              MultiLeRobotDataset) root/<repo_id>
 
 Used by lerobot-train (`--dataset.root`), lerobot-record `--resume=true` and lerobot-replay
-(`--dataset.root`), MultiLeRobotDataset (`root`) and lerobot-dataset-viz (`--root`).
+(`--dataset.root`), MultiLeRobotDataset (`root`), lerobot-dataset-viz and lerobot-dataset-viz-html
+(`--root`).
 """
 
 from __future__ import annotations

@@ -254,8 +254,10 @@ def open_dataset_view(
     `LeRobotDataset`, which checks them (v2.x timestamps spaced by 1/fps within `tolerance_s`)."""
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
     from lerobot.utils.constants import hf_lerobot_home
+    from lerobot.utils.dataset_root import resolve_dataset_root
 
-    local = Path(root) if root is not None else hf_lerobot_home() / repo_id
+    root = resolve_dataset_root(repo_id, root)  # the dataset folder, or a folder holding <repo_id>/
+    local = root if root is not None else hf_lerobot_home() / repo_id
     if not load_from_hf_hub:
         if not (local / "meta" / "info.json").is_file():
             raise FileNotFoundError(

@@ -305,3 +305,15 @@ def test_network_warning():
     assert network_warning("127.0.0.1", 9090) is None
     warning = network_warning("0.0.0.0", 8000)
     assert "visible on the network" in warning and "8000" in warning
+
+
+def test_root_may_hold_the_repo_id_folder(reference_fixtures, tmp_path):
+    """`--root` follows the rule of every entry point (lerobot/utils/dataset_root.py): the dataset folder
+    itself, or a folder holding `<repo_id>/`."""
+    shutil.copytree(fixture_root(reference_fixtures, "pusht_v30"), tmp_path / "local" / "pusht_v30")
+    nested = open_dataset_view("local/pusht_v30", tmp_path)
+    direct = open_view(reference_fixtures, "pusht_v30")
+    assert nested.meta.root == tmp_path / "local" / "pusht_v30"
+    assert nested.episode_indices == direct.episode_indices
+    with pytest.raises(FileNotFoundError, match="meta/info.json is missing"):
+        open_dataset_view("local/other", tmp_path)
