@@ -261,9 +261,12 @@ def data_schema(features: dict[str, dict], codebase_version: str = "v3.0") -> pa
     return pa.schema(fields, metadata={"huggingface": json.dumps(meta)})
 
 
-def data_table(columns: dict, image_paths: dict[str, list[Path]], features: dict[str, dict]) -> pa.Table:
-    """One episode's rows as an arrow table. Image features embed the PNG bytes (path `frame-XXXXXX.png`)."""
-    schema = data_schema(features)
+def data_table(
+    columns: dict, image_paths: dict[str, list[Path]], features: dict[str, dict], schema: pa.Schema | None = None
+) -> pa.Table:
+    """One episode's rows as an arrow table. Image features embed the PNG bytes (path `frame-XXXXXX.png`).
+    `schema`: `data_schema(features)` computed once by the caller (one fingerprint for all its files)."""
+    schema = schema if schema is not None else data_schema(features)
     arrays = []
     for field in schema:
         key = field.name

@@ -46,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lerobot.datasets.compute_stats import (
@@ -72,7 +74,7 @@ from lerobot.datasets.video_encoding import (
     lower_thread_priority,
     probe_video_info,
 )
-from lerobot.datasets.write_commit import _commit, _write_parquet_appending, recover
+from lerobot.datasets.write_commit import _commit, recover
 from lerobot.datasets.write_format import (
     DATA_PATH,
     DEFAULT_CHUNK_SIZE,
@@ -86,32 +88,20 @@ from lerobot.datasets.write_format import (
     TASKS_PATH,
     VIDEO_PATH,
     build_features,
+    data_schema,
     data_table,
+    episodes_schema,
     episodes_table,
     temp_image_path,
     validate_frame,
     write_json_file,
 )
+from lerobot.datasets.write_merge import Stream, StreamFile, is_identity, merge_parquet
 
 CODEBASE_VERSION = "v3.0"
+# Merge when the tail holds MERGE_RATIO x the episodes of the largest head (see the module docstring).
+MERGE_RATIO = 2
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Cursor:
-    """Where the latest file of one stream (data, episodes, or one camera) is, and how full it is."""
-
-    chunk_index: int
-    file_index: int
-    size_mb: float = 0.0
-    items: int = 0  # frames (data), rows (episodes)
-    is_open: bool = True  # False after resume for data/episodes: the next save starts a new file
-
-    def advanced(self, chunks_size: int) -> _Cursor:
-        file_index, chunk_index = self.file_index + 1, self.chunk_index
-        if file_index >= chunks_size:
-            file_index, chunk_index = 0, chunk_index + 1
-        return _Cursor(chunk_index, file_index)
 
 
 @dataclass
@@ -163,11 +153,13 @@ class DatasetWriter:
         # Counters including episodes queued for saving (main thread).
         self._next_episode_index = info["total_episodes"]
         self._next_frame_index = info["total_frames"]
-        # File cursors (saver thread).
-        self._data_cursor: _Cursor | None = None
-        self._episodes_cursor: _Cursor | None = None
-        self._video_cursors: dict[str, _Cursor | None] = dict.fromkeys(self.video_keys)
-        self._episodes_rows: list[dict] = []  # rows already in the current episodes file
+        # File streams, their tail episodes' rows (saver thread) and the committed changes a read view has
+        # not applied yet (see `take_changes`).
+        self._streams = self._make_streams()
+        self._tail_rows: dict[int, dict] = {}
+        self._changes: queue.SimpleQueue[dict] = queue.SimpleQueue()
+        self._data_schema = data_schema(self.features)  # one HF fingerprint for every data file
+        self.bytes_written = 0  # bytes of every file committed under meta/, data/, videos/ (saves + merges)
         self.episode_buffer: dict | None = None
         self.clear_episode_buffer()
 
@@ -312,17 +304,13 @@ class DatasetWriter:
             streaming_encoding,
         )
         if info["total_episodes"] > 0:
+            # Files of earlier sessions are sealed: new episodes start new files (as the reference's resume).
             last = _last_episode_row(root)
-            writer._data_cursor = _Cursor(last["data/chunk_index"], last["data/file_index"], is_open=False)
-            writer._episodes_cursor = _Cursor(
-                last["meta/episodes/chunk_index"], last["meta/episodes/file_index"], is_open=False
-            )
+            streams = writer._streams
+            streams["data"].next_li = _linear(last, "data/", info) + 1
+            streams["episodes"].next_li = _linear(last, "meta/episodes/", info) + 1
             for key in writer.video_keys:
-                chunk, file = last[f"videos/{key}/chunk_index"], last[f"videos/{key}/file_index"]
-                path = root / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
-                writer._video_cursors[key] = _Cursor(
-                    chunk, file, path.stat().st_size / 1e6 if path.exists() else 0.0
-                )
+                streams[f"videos/{key}"].next_li = _linear(last, f"videos/{key}/", info) + 1
         return writer
 
     # ------------------------------------------------------------------ properties
@@ -487,6 +475,8 @@ class DatasetWriter:
             self.clear_episode_buffer()
         try:
             self.wait()
+            if self._failed is None:
+                self._maybe_merge(final=True)
         finally:
             if self.image_writer is not None:
                 self.image_writer.stop()
@@ -498,19 +488,16 @@ class DatasetWriter:
                 shutil.rmtree(self.root / IMAGES_DIR, ignore_errors=True)
 
     # ------------------------------------------------------------------ saving (worker thread)
-    def _next_cursor(self, cursor: _Cursor | None, incoming_mb: float, limit_mb: float) -> _Cursor:
-        """Cursor of the file the next item goes into (packing rule of the module docstring)."""
-        chunks_size = self.info["chunks_size"]
-        if cursor is None:
-            return _Cursor(0, 0)
-        if not cursor.is_open or cursor.size_mb + incoming_mb >= limit_mb:
-            return cursor.advanced(chunks_size)
-        return cursor
-
-    def _video_file(self, key: str, cursor: _Cursor) -> Path:
-        return self.root / VIDEO_PATH.format(
-            video_key=key, chunk_index=cursor.chunk_index, file_index=cursor.file_index
-        )
+    def _make_streams(self) -> dict[str, Stream]:
+        chunks, data_limit = self.info["chunks_size"], self.info["data_files_size_in_mb"] * 1e6
+        streams = {
+            "data": Stream(DATA_PATH, data_limit, chunks),
+            "episodes": Stream(EPISODES_PATH, data_limit, chunks),  # rolls over as data files (reference)
+        }
+        for key in self.video_keys:
+            limit = self.info["video_files_size_in_mb"] * 1e6
+            streams[f"videos/{key}"] = Stream(VIDEO_PATH, limit, chunks, {"video_key": key})
+        return streams
 
     def _save_or_stop(self, ep: _Episode) -> None:
         """Run one save; after a failed one, refuse the queued ones (their indices assumed it succeeded)."""
@@ -544,27 +531,18 @@ class DatasetWriter:
         stats_input["timestamp"] = ep.columns["frame_index"] / self.fps
         ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
 
-        # Data parquet.
-        table = data_table(ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features)
-        limit = self.info["data_files_size_in_mb"]
-        cur = self._data_cursor
-        avg_mb = cur.size_mb / cur.items if cur is not None and cur.items else 0.0
-        data_cursor = self._next_cursor(cur, avg_mb * length, limit)
-        rel = DATA_PATH.format(chunk_index=data_cursor.chunk_index, file_index=data_cursor.file_index)
-        staged = stage / "data.parquet"
-        previous = self.root / rel if data_cursor is cur else None
-        _write_parquet_appending(previous, table, staged)
-        moves.append(("data.parquet", rel))
-        new_data_cursor = _Cursor(
-            data_cursor.chunk_index,
-            data_cursor.file_index,
-            staged.stat().st_size / 1e6,
-            (data_cursor.items if data_cursor is cur else 0) + length,
+        # Data parquet: a new tail file holding this episode's rows.
+        streams = self._streams
+        table = data_table(
+            ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features, self._data_schema
         )
+        data_li = streams["data"].next_li
+        pq.write_table(table, stage / "data.parquet", compression="snappy")
+        moves.append(("data.parquet", streams["data"].rel(data_li)))
+        sizes = {"data": (data_li, (stage / "data.parquet").stat().st_size)}
 
-        # Videos: encode, then append to (or start) the camera's current mp4.
+        # Videos: encode, then one new tail mp4 per camera.
         video_cols: dict[str, object] = {}
-        new_video_cursors: dict[str, _Cursor] = {}
         for key in self.video_keys:
             if key in ep.stream_encoders:
                 ep_mp4 = ep.stream_encoders[key].finish()
@@ -573,38 +551,27 @@ class DatasetWriter:
                 encode_video_frames(ep.camera_paths[key][0].parent, ep_mp4, self.fps, self.video_config)
             if "info" not in self.features[key]:
                 self.features[key]["info"] = probe_video_info(ep_mp4)
-            ep_mb = ep_mp4.stat().st_size / 1e6
-            cur_v = self._video_cursors[key]
-            vcursor = self._next_cursor(cur_v, ep_mb, self.info["video_files_size_in_mb"])
-            if vcursor is cur_v and not can_concatenate(self._video_file(key, cur_v), ep_mp4):
-                vcursor = cur_v.advanced(self.info["chunks_size"])  # other encoder settings: new file
-            vrel = VIDEO_PATH.format(
-                video_key=key, chunk_index=vcursor.chunk_index, file_index=vcursor.file_index
-            )
+            stream = streams[f"videos/{key}"]
+            vli = stream.next_li
             staged_v = stage / f"{key}.mp4"
-            if vcursor is cur_v:
-                spans = concatenate_videos([self.root / vrel, ep_mp4], staged_v)
-                from_ts, to_ts = spans[-1]
-            else:
-                spans = concatenate_videos([ep_mp4], staged_v)
-                from_ts, to_ts = spans[0]
+            ((from_ts, to_ts),) = concatenate_videos([ep_mp4], staged_v)
             ep_mp4.unlink()
-            moves.append((f"{key}.mp4", vrel))
-            new_video_cursors[key] = _Cursor(
-                vcursor.chunk_index, vcursor.file_index, staged_v.stat().st_size / 1e6
-            )
-            video_cols[f"videos/{key}/chunk_index"] = vcursor.chunk_index
-            video_cols[f"videos/{key}/file_index"] = vcursor.file_index
+            moves.append((f"{key}.mp4", stream.rel(vli)))
+            sizes[f"videos/{key}"] = (vli, staged_v.stat().st_size)
+            chunk, file = stream.location(vli)
+            video_cols[f"videos/{key}/chunk_index"] = chunk
+            video_cols[f"videos/{key}/file_index"] = file
             video_cols[f"videos/{key}/from_timestamp"] = from_ts
             video_cols[f"videos/{key}/to_timestamp"] = to_ts
 
-        # Episodes parquet row.
+        # Episodes parquet: the episode's row in a new tail file.
+        data_chunk, data_file = streams["data"].location(data_li)
         row = {
             "episode_index": ep_index,
             "tasks": ep.tasks,
             "length": length,
-            "data/chunk_index": data_cursor.chunk_index,
-            "data/file_index": data_cursor.file_index,
+            "data/chunk_index": data_chunk,
+            "data/file_index": data_file,
             "dataset_from_index": ep.from_index,
             "dataset_to_index": ep.from_index + length,
             **video_cols,
@@ -612,21 +579,11 @@ class DatasetWriter:
         for key, ft_stats in ep_stats.items():
             for name, value in ft_stats.items():
                 row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
-        cur_e = self._episodes_cursor
-        avg_row_mb = cur_e.size_mb / cur_e.items if cur_e is not None and cur_e.items else 0.0
-        ecursor = self._next_cursor(cur_e, avg_row_mb, limit)
-        row["meta/episodes/chunk_index"] = ecursor.chunk_index
-        row["meta/episodes/file_index"] = ecursor.file_index
-        rows = ([*self._episodes_rows, row]) if ecursor is cur_e else [row]
-        erel = EPISODES_PATH.format(chunk_index=ecursor.chunk_index, file_index=ecursor.file_index)
-        pq.write_table(episodes_table(rows, self.features), stage / "episodes.parquet")
-        episodes_move = ("episodes.parquet", erel)
-        new_ecursor = _Cursor(
-            ecursor.chunk_index,
-            ecursor.file_index,
-            (stage / "episodes.parquet").stat().st_size / 1e6,
-            len(rows),
-        )
+        eli = streams["episodes"].next_li
+        row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = streams["episodes"].location(eli)
+        pq.write_table(episodes_table([row], self.features), stage / "episodes.parquet")
+        episodes_move = ("episodes.parquet", streams["episodes"].rel(eli))
+        sizes["episodes"] = (eli, (stage / "episodes.parquet").stat().st_size)
 
         # tasks.parquet (only when this episode brought new tasks), stats.json, info.json (last).
         n_known = self.info["total_tasks"]
@@ -650,22 +607,135 @@ class DatasetWriter:
         moves.append(episodes_move)
         moves.append(("info.json", INFO_PATH))
 
-        _commit(self.root, stage, moves)
+        self.bytes_written += _commit(self.root, stage, moves)
 
         # Commit done: update the in-memory state and drop the temporary frames.
         self.info = info
         self._stats = new_stats
-        self._data_cursor = new_data_cursor
-        self._video_cursors.update(new_video_cursors)
-        self._episodes_cursor = new_ecursor
-        self._episodes_rows = rows
+        for name, (li, size) in sizes.items():
+            assert streams[name].add_tail(ep_index, size) == li
+        self._tail_rows[ep_index] = row
         for key in self.camera_keys:
             shutil.rmtree(self._episode_images_dir(key, ep_index), ignore_errors=True)
         if ep.stream_encoders:
             shutil.rmtree(self._recording_dir(ep_index), ignore_errors=True)
             with contextlib.suppress(OSError):
                 (self.root / STAGING_DIR).rmdir()
+        self._changes.put(
+            {
+                "info": info,
+                "stats": new_stats,
+                "tasks": list(ep.all_tasks),
+                "new": (_without_stats(row), ep_stats, table),
+                "moved": {},
+            }
+        )
+        self._maybe_merge(final=False)
 
+    # ------------------------------------------------------------------ merging (worker thread, finalize)
+    def _maybe_merge(self, final: bool) -> None:
+        """Merge the tail files into the heads when the tail holds MERGE_RATIO x the largest head's episodes
+        (amortized: each merge copies at most (1 + 1/MERGE_RATIO) x the tail). At `finalize()` the tail is
+        always merged, into the head only where the head is not larger than the tail (otherwise into new
+        files after the head), so that finalize copies at most about the tail once more."""
+        streams = self._streams
+        n_tail = len(streams["data"].tails)
+        if n_tail == 0:
+            return
+        largest_head = max(s.head_episodes for s in streams.values())
+        if not final and n_tail < MERGE_RATIO * largest_head:
+            return
+        include = {name: (not final) or s.head_episodes <= n_tail for name, s in streams.items()}
+        plans = {}
+        for name, stream in streams.items():
+            follow = self._video_can_follow(stream) if name.startswith("videos/") else None
+            plans[name] = stream.pack(include[name], follow)
+        if all(is_identity(p) for p in plans.values()):
+            for name, stream in streams.items():  # nothing moves: the tail files become the heads
+                stream.apply(plans[name], {f.li: f.size for _, inputs in plans[name] for f in inputs})
+            self._tail_rows.clear()
+            return
+        self._merge(plans)
+
+    def _video_can_follow(self, stream: Stream):
+        root = self.root
+        return lambda a, b: can_concatenate(root / stream.rel(a.li), root / stream.rel(b.li))
+
+    def _merge(self, plans: dict[str, list[tuple[int, list[StreamFile]]]]) -> None:
+        """One crash-safe commit that rewrites the planned outputs, the rows of the moved (tail) episodes
+        and deletes the merged-away tail files."""
+        streams, root = self._streams, self.root
+        tail_eps = [f.episodes[0] for f in streams["data"].tails]
+        stage = root / STAGING_DIR / f"merge-{tail_eps[-1]:06d}"
+        if stage.exists():
+            shutil.rmtree(stage)
+        stage.mkdir(parents=True)
+        moves: list[tuple[str, str]] = []
+        deletes: list[str] = []
+        sizes: dict[str, dict[int, int]] = {}
+        rows = {e: dict(self._tail_rows[e]) for e in tail_eps}
+        for name, plan in plans.items():
+            if name == "episodes":
+                continue
+            stream, sizes[name] = streams[name], {}
+            prefix = "data/" if name == "data" else f"{name}/"
+            for li, inputs in plan:
+                tails = [f for f in inputs if f is not stream.head]
+                if len(inputs) == 1 and inputs[0].li == li:
+                    sizes[name][li] = inputs[0].size
+                    spans = None
+                else:
+                    staged = stage / f"{name.replace('/', '_')}-{li}{Path(stream.template).suffix}"
+                    paths = [root / stream.rel(f.li) for f in inputs]
+                    if name == "data":
+                        merge_parquet(paths, staged, self._data_schema)
+                        spans = None
+                    else:
+                        spans = concatenate_videos(paths, staged)[-len(tails) :]
+                    moves.append((staged.name, stream.rel(li)))
+                    sizes[name][li] = staged.stat().st_size
+                chunk, file = stream.location(li)
+                for i, f in enumerate(tails):
+                    row = rows[f.episodes[0]]
+                    row[prefix + "chunk_index"], row[prefix + "file_index"] = chunk, file
+                    if spans is not None:
+                        row[prefix + "from_timestamp"], row[prefix + "to_timestamp"] = spans[i]
+            deletes += _merged_away(stream, plan)
+        # The episodes table: head rows as they are on disk, then the (updated) tail rows.
+        stream, sizes["episodes"] = streams["episodes"], {}
+        schema = episodes_schema(self.features)
+        for li, inputs in plans["episodes"]:
+            tails = [f for f in inputs if f is not stream.head]
+            chunk, file = stream.location(li)
+            for f in tails:
+                rows[f.episodes[0]]["meta/episodes/chunk_index"] = chunk
+                rows[f.episodes[0]]["meta/episodes/file_index"] = file
+            if not tails:
+                sizes["episodes"][li] = inputs[0].size
+                continue
+            parts = [pq.read_table(root / stream.rel(f.li)).cast(schema) for f in inputs if f is stream.head]
+            parts.append(episodes_table([rows[f.episodes[0]] for f in tails], self.features))
+            staged = stage / f"episodes-{li}.parquet"
+            pq.write_table(pa.concat_tables(parts), staged)
+            moves.append((staged.name, stream.rel(li)))
+            sizes["episodes"][li] = staged.stat().st_size
+        deletes += _merged_away(stream, plans["episodes"])
+        self.bytes_written += _commit(root, stage, moves, deletes)
+        for name, stream in streams.items():
+            stream.apply(plans[name], sizes[name])
+        self._tail_rows.clear()
+        self._changes.put({"moved": {e: _without_stats(r) for e, r in rows.items()}})
+
+    def take_changes(self) -> list[dict]:
+        """The committed changes since the last call, in order, for a read view to apply: dicts with
+        `info`, `stats`, `tasks` and `new` = (episode row without stats, episode stats, data arrow table)
+        for a saved episode, and `moved` = {episode_index: new row} for episodes a merge relocated."""
+        out = []
+        while True:
+            try:
+                out.append(self._changes.get_nowait())
+            except queue.Empty:
+                return out
 
 def _load_camera_item(item) -> np.ndarray:
     """A stats sample: an in-memory thumbnail (streaming encoding) or the path of a temporary PNG."""
@@ -681,6 +751,20 @@ def _last_episode_row(root: Path) -> dict:
     table = pq.read_table(files[-1])
     rows = table.slice(table.num_rows - 1).to_pylist()
     return rows[0]
+
+
+def _without_stats(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("stats/")}
+
+
+def _merged_away(stream: Stream, plan: list[tuple[int, list[StreamFile]]]) -> list[str]:
+    """Input files of a merge whose index no output re-uses: deleted by the merge's commit."""
+    outputs = {li for li, _ in plan}
+    return [stream.rel(f.li) for _, inputs in plan for f in inputs if f.li not in outputs]
+
+
+def _linear(row: dict, prefix: str, info: dict) -> int:
+    return int(row[prefix + "chunk_index"]) * info["chunks_size"] + int(row[prefix + "file_index"])
 
 
 def _video_config_from_info(info: dict) -> VideoEncodingConfig:
