@@ -27,6 +27,8 @@ from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats.common import (
     BlobColumn,
     DatasetFormatError,
+    append_rows,
+    column_to_numpy,
 )
 from lerobot.datasets.metadata import INFO_PATH, LeRobotDatasetMetadata  # noqa: F401  (re-exported)
 from lerobot.datasets.utils import check_delta_timestamps, format_ranges
@@ -342,6 +344,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_hf_cache", None)  # rebuilt on demand, not shipped to spawned DataLoader workers
+        state.pop("_buffers", None)  # spare capacity of the columns a writer extends (the views suffice)
         return state
 
     def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
@@ -503,14 +506,53 @@ class LeRobotDataset(torch.utils.data.Dataset):
         return obj
 
     def _refresh_after_write(self) -> None:
-        """Re-read the metadata/frames and close cached video readers: saving replaces shared mp4 files
-        (same path, new content). The cache would reopen a replaced file on its next use anyway; closing
-        now releases the old files at once."""
-        from lerobot.datasets.video_utils import clear_video_reader_cache
-
-        clear_video_reader_cache()
-        if self.writer.info["total_episodes"] > 0:
+        """Extend the read view with what the writer committed since the last call (new episodes, episodes
+        a merge relocated): O(new episodes), nothing is re-read from disk. After a merge the cached video
+        readers are closed (merges replace mp4 files at the same path with new content; the cache would
+        reopen a replaced file on its next use anyway, closing now releases the old files at once)."""
+        changes = self.writer.take_changes()
+        if not changes:
+            return
+        if self.episodes is not None:  # a selection: rebuild it from disk (not used by the write path)
             self._reload()
+            return
+        self.meta._apply_changes(changes)
+        self._check_delta()
+        moved = False
+        bufs = self.__dict__.setdefault("_buffers", {})
+        for change in changes:
+            if change.get("new") is not None:
+                self._append_episode(change["new"][0], change["new"][2], bufs)
+            for ep in change["moved"]:
+                pos = self.meta._episode_pos[ep]
+                for key in self.meta.video_keys:
+                    self._video_files[key][pos] = self._video_location(ep, key)
+                moved = True
+        self._build_plan()
+        if moved:
+            from lerobot.datasets.video_utils import clear_video_reader_cache
+
+            clear_video_reader_cache()
+
+    def _append_episode(self, row: dict, table, bufs: dict) -> None:
+        """Append one saved episode (its episodes-table row and data arrow table) to the loaded frames."""
+        n = table.num_rows
+        cols = dict(self._cols)
+        for key, ft in self.meta.features.items():
+            if ft["dtype"] == "video":
+                continue
+            new = self._shape_column(key, column_to_numpy(table, key, self.root / "data"), n)
+            cols[key] = append_rows(bufs, key, self._cols.get(key), new)
+        self._cols = cols  # a new dict: the hf_dataset cache sees the change
+        pos = len(self._sel_episodes)
+        ep = int(row["episode_index"])
+        self._sel_episodes.append(ep)
+        start = int(self._ep_to_rel[-1]) if pos else 0
+        self._row_ep_pos = append_rows(bufs, "_row_ep_pos", self._row_ep_pos, np.full(n, pos, np.int64))
+        self._ep_from_rel = append_rows(bufs, "_ep_from_rel", self._ep_from_rel, np.array([start]))
+        self._ep_to_rel = append_rows(bufs, "_ep_to_rel", self._ep_to_rel, np.array([start + n]))
+        for key in self.meta.video_keys:
+            self._video_files[key].append(self._video_location(ep, key))
 
     def _require_writer(self):
         writer = getattr(self, "writer", None)

@@ -15,7 +15,7 @@ from lerobot.datasets.backward_compat import (
 )
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
-from lerobot.datasets.formats.common import LoadedMeta, load_json_dict, validate_info
+from lerobot.datasets.formats.common import LoadedMeta, append_rows, load_json_dict, validate_info
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import format_ranges
 from lerobot.utils.constants import hf_lerobot_home
@@ -54,6 +54,7 @@ class LeRobotDatasetMetadata:
         self._family = "v3"
         self._loaded = LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)
         self._stats: dict | None = None
+        self._episode_pos: dict[int, int] = {}
 
     @classmethod
     def _new_unloaded(cls, repo_id: str, root: str | Path, revision: str | None = None):
@@ -124,6 +125,32 @@ class LeRobotDatasetMetadata:
         else:
             self._stats = None
         self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
+
+    def _apply_changes(self, changes: list[dict]) -> None:
+        """Extend the loaded metadata with what a writer committed (`DatasetWriter.take_changes`): O(new
+        episodes), nothing is re-read from disk."""
+        loaded = self._loaded
+        for change in changes:
+            if "info" in change:
+                self.info = change["info"]
+                self._family = "v3"
+                loaded.tasks = change["tasks"]
+                self._stats = change["stats"]
+            if change.get("new") is not None:
+                row, episode_stats, _ = change["new"]
+                ep, n = int(row["episode_index"]), len(loaded.episodes)
+                self._episode_pos[ep] = n
+                loaded.episodes.append(row)
+                loaded.episodes_stats[ep] = episode_stats
+                bufs = self.__dict__.setdefault("_buffers", {})
+                loaded.from_index = append_rows(
+                    bufs, "from", loaded.from_index, np.array([row["dataset_from_index"]])
+                )
+                loaded.to_index = append_rows(
+                    bufs, "to", loaded.to_index, np.array([row["dataset_to_index"]])
+                )
+            for ep, row in change["moved"].items():
+                loaded.episodes[self._episode_pos[ep]] = row
 
     @property
     def _reader(self):

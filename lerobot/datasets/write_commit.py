@@ -50,14 +50,14 @@ def recover(root: Path | str) -> list[str]:
     return actions
 
 
-def _commit(root: Path, stage: Path, moves: list[tuple[str, str]], deletes: list[str] = ()) -> int:
+def _commit(root: Path, stage: Path, moves: list[tuple[str, str]], deletes: list[str] = ()) -> dict[str, int]:
     """fsync staged files, write COMMIT.json atomically (the commit point), then move files in place and
-    delete `deletes` (paths relative to root). Returns the bytes of the staged files."""
-    written = 0
-    for staged, _ in moves:
+    delete `deletes` (paths relative to root). Returns the bytes of the staged files by destination."""
+    written = {}
+    for staged, final in moves:
         with open(stage / staged, "rb") as f:
             os.fsync(f.fileno())
-            written += os.fstat(f.fileno()).st_size
+            written[final] = os.fstat(f.fileno()).st_size
     tmp = stage / "COMMIT.json.tmp"
     write_json_file({"moves": moves, "deletes": list(deletes)}, tmp, fsync=True)
     os.replace(tmp, stage / "COMMIT.json")

@@ -262,7 +262,10 @@ def data_schema(features: dict[str, dict], codebase_version: str = "v3.0") -> pa
 
 
 def data_table(
-    columns: dict, image_paths: dict[str, list[Path]], features: dict[str, dict], schema: pa.Schema | None = None
+    columns: dict,
+    image_paths: dict[str, list[Path]],
+    features: dict[str, dict],
+    schema: pa.Schema | None = None,
 ) -> pa.Table:
     """One episode's rows as an arrow table. Image features embed the PNG bytes (path `frame-XXXXXX.png`).
     `schema`: `data_schema(features)` computed once by the caller (one fingerprint for all its files)."""

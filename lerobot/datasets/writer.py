@@ -159,7 +159,9 @@ class DatasetWriter:
         self._tail_rows: dict[int, dict] = {}
         self._changes: queue.SimpleQueue[dict] = queue.SimpleQueue()
         self._data_schema = data_schema(self.features)  # one HF fingerprint for every data file
-        self.bytes_written = 0  # bytes of every file committed under meta/, data/, videos/ (saves + merges)
+        # Bytes of the files committed by saves and merges, by kind: "data", "videos", "meta/episodes" and
+        # "meta" (info.json, stats.json, tasks.parquet). Temporary PNGs and mp4s are not counted.
+        self.bytes_written: dict[str, int] = dict.fromkeys(("data", "videos", "meta/episodes", "meta"), 0)
         self.episode_buffer: dict | None = None
         self.clear_episode_buffer()
 
@@ -537,7 +539,8 @@ class DatasetWriter:
             ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features, self._data_schema
         )
         data_li = streams["data"].next_li
-        pq.write_table(table, stage / "data.parquet", compression="snappy")
+        # Tail files are small and short-lived: no column statistics (their footer would outweigh the rows).
+        pq.write_table(table, stage / "data.parquet", compression="snappy", write_statistics=False)
         moves.append(("data.parquet", streams["data"].rel(data_li)))
         sizes = {"data": (data_li, (stage / "data.parquet").stat().st_size)}
 
@@ -581,7 +584,14 @@ class DatasetWriter:
                 row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
         eli = streams["episodes"].next_li
         row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = streams["episodes"].location(eli)
-        pq.write_table(episodes_table([row], self.features), stage / "episodes.parquet")
+        # ~80 columns: the stored arrow schema and statistics would make the footer ~30x the row; the
+        # schema is the parquet one read back as the same arrow types (tests/datasets/test_write_merging.py)
+        pq.write_table(
+            episodes_table([row], self.features),
+            stage / "episodes.parquet",
+            store_schema=False,
+            write_statistics=False,
+        )
         episodes_move = ("episodes.parquet", streams["episodes"].rel(eli))
         sizes["episodes"] = (eli, (stage / "episodes.parquet").stat().st_size)
 
@@ -607,7 +617,7 @@ class DatasetWriter:
         moves.append(episodes_move)
         moves.append(("info.json", INFO_PATH))
 
-        self.bytes_written += _commit(self.root, stage, moves)
+        self._count_bytes(_commit(self.root, stage, moves))
 
         # Commit done: update the in-memory state and drop the temporary frames.
         self.info = info
@@ -720,11 +730,16 @@ class DatasetWriter:
             moves.append((staged.name, stream.rel(li)))
             sizes["episodes"][li] = staged.stat().st_size
         deletes += _merged_away(stream, plans["episodes"])
-        self.bytes_written += _commit(root, stage, moves, deletes)
+        self._count_bytes(_commit(root, stage, moves, deletes))
         for name, stream in streams.items():
             stream.apply(plans[name], sizes[name])
         self._tail_rows.clear()
         self._changes.put({"moved": {e: _without_stats(r) for e, r in rows.items()}})
+
+    def _count_bytes(self, written: dict[str, int]) -> None:
+        for rel, size in written.items():
+            kind = next(k for k in ("data", "videos", "meta/episodes", "meta") if rel.startswith(k + "/"))
+            self.bytes_written[kind] += size
 
     def take_changes(self) -> list[dict]:
         """The committed changes since the last call, in order, for a read view to apply: dicts with
@@ -736,6 +751,7 @@ class DatasetWriter:
                 out.append(self._changes.get_nowait())
             except queue.Empty:
                 return out
+
 
 def _load_camera_item(item) -> np.ndarray:
     """A stats sample: an in-memory thumbnail (streaming encoding) or the path of a temporary PNG."""

@@ -170,6 +170,33 @@ class BlobColumn:
         return BlobColumn(np.frombuffer(b"".join(values), dtype=np.uint8).copy(), offsets)
 
 
+def append_rows(
+    buffers: dict, key: str, view: "np.ndarray | BlobColumn | None", new: "np.ndarray | BlobColumn"
+) -> "np.ndarray | BlobColumn":
+    """`view` followed by the rows of `new`, in amortized O(len(new)).
+
+    `view` is a prefix of the capacity array `buffers[key]` (kept by the caller between calls); the
+    capacity doubles when exceeded, so appending an episode does not copy the rows before it. Views
+    handed out earlier stay valid (only rows past their end are written)."""
+    if isinstance(new, BlobColumn):
+        old = (
+            view if isinstance(view, BlobColumn) else BlobColumn(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        )
+        data = append_rows(buffers, key + "/data", old.data, new.data)
+        offsets = append_rows(buffers, key + "/offsets", old.offsets, new.offsets[1:] + len(old.data))
+        return BlobColumn(data, offsets)
+    n, k = (0 if view is None else len(view)), len(new)
+    buf = buffers.get(key)
+    if buf is None or view is None or view.base is not buf or len(buf) < n + k:
+        template = new if n == 0 else view
+        buf = np.empty((max(2 * (n + k), 64), *template.shape[1:]), dtype=template.dtype)
+        if n:
+            buf[:n] = view
+        buffers[key] = buf
+    buf[n : n + k] = new
+    return buf[: n + k]
+
+
 def concat_columns(parts: list) -> "np.ndarray | BlobColumn":
     """Concatenate per-file columns (numpy arrays or BlobColumns)."""
     if not parts:
