@@ -1,6 +1,6 @@
 """Upload a local dataset to the Hugging Face Hub (spec §2.4 `push_to_hub`, §1.8 version tags).
 
-Creates the dataset repo, uploads the folder (never the temporary `images/`, `.staging/` or `*.writing`),
+Creates the dataset repo, uploads the folder (never the temporary `images/`, `.staging/`, `*.writing` or a writer's `.writer.lock`),
 writes a dataset card (tags `LeRobot` + the user's, `task_categories: [robotics]`, the parquet `configs`
 entry and `info.json` embedded, as the reference's v3 card), and tags the commit with the codebase
 version (`v3.0`), deleting an older tag of that name first.
@@ -84,7 +84,7 @@ def push_dataset_to_hub(
     repo_url = api.create_repo(repo_id, private=private, repo_type="dataset", exist_ok=True)
     if branch:
         api.create_branch(repo_id, branch=branch, repo_type="dataset", exist_ok=True)
-    ignore = ["images/*", ".staging/*", "*.writing"] + ([] if push_videos else ["videos/*"])
+    ignore = ["images/*", ".staging/*", "*.writing", ".writer.lock"] + ([] if push_videos else ["videos/*"])
     upload_kwargs = {
         "repo_id": repo_id,
         "folder_path": root,

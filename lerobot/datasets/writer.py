@@ -96,6 +96,7 @@ from lerobot.datasets.write_format import (
     validate_frame,
     write_json_file,
 )
+from lerobot.datasets.write_lock import LOCK_FILE, DatasetLockedError, WriterLock  # noqa: F401
 from lerobot.datasets.write_merge import Stream, StreamFile, is_identity, merge_parquet
 
 CODEBASE_VERSION = "v3.0"
@@ -164,6 +165,7 @@ class DatasetWriter:
         self.bytes_written: dict[str, int] = dict.fromkeys(("data", "videos", "meta/episodes", "meta"), 0)
         self.episode_buffer: dict | None = None
         self.clear_episode_buffer()
+        self._lock = WriterLock(self.root)  # acquired by create()/resume(), released by finalize()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -211,11 +213,7 @@ class DatasetWriter:
                     f"vcodec={vcodec!r} contradicts video_config.vcodec={video_config.vcodec!r}: give one of them."
                 )
             video_config = video_config or VideoEncodingConfig(vcodec=vcodec)
-        if root.exists() and any(root.iterdir()):
-            raise FileExistsError(
-                f"Dataset root {root} already exists and is not empty: create() needs a new directory "
-                "(use resume() to append episodes to an existing dataset)."
-            )
+        _check_empty(root)
         if not isinstance(fps, int) or isinstance(fps, bool) or fps <= 0:
             raise ValueError(f"fps must be a positive int, got {fps!r}.")
         if not isinstance(chunks_size, int) or chunks_size < 1:
@@ -243,20 +241,29 @@ class DatasetWriter:
             "video_path": VIDEO_PATH if has_video else None,
             "features": all_features,
         }
-        (root / "meta").mkdir(parents=True, exist_ok=True)
-        write_json_file(info, root / INFO_PATH, fsync=True)
-        return cls(
-            root,
-            info,
-            [],
-            None,
-            image_writer_processes,
-            image_writer_threads,
-            video_config,
-            allow_nan,
-            encoder_niceness,
-            streaming_encoding,
-        )
+        lock = WriterLock(root)
+        lock.acquire()
+        try:
+            _check_empty(root)  # again under the lock: another create() may have won the race
+            (root / "meta").mkdir(parents=True, exist_ok=True)
+            write_json_file(info, root / INFO_PATH, fsync=True)
+            writer = cls(
+                root,
+                info,
+                [],
+                None,
+                image_writer_processes,
+                image_writer_threads,
+                video_config,
+                allow_nan,
+                encoder_niceness,
+                streaming_encoding,
+            )
+        except BaseException:
+            lock.release()
+            raise
+        writer._lock = lock
+        return writer
 
     @classmethod
     def resume(
@@ -275,6 +282,35 @@ class DatasetWriter:
             raise FileNotFoundError(
                 f"Cannot resume: {root / INFO_PATH} does not exist (create the dataset first)."
             )
+        lock = WriterLock(root)
+        lock.acquire()  # before recover(): it must never clean up after a writer that is still running
+        try:
+            writer = cls._resume_locked(
+                root,
+                image_writer_processes,
+                image_writer_threads,
+                video_config,
+                allow_nan,
+                encoder_niceness,
+                streaming_encoding,
+            )
+        except BaseException:
+            lock.release()
+            raise
+        writer._lock = lock
+        return writer
+
+    @classmethod
+    def _resume_locked(
+        cls,
+        root: Path,
+        image_writer_processes: int,
+        image_writer_threads: int,
+        video_config: VideoEncodingConfig | None,
+        allow_nan: bool,
+        encoder_niceness: int,
+        streaming_encoding: bool,
+    ) -> DatasetWriter:
         recover(root)
         with open(root / INFO_PATH, encoding="utf-8") as f:
             info = json.load(f)
@@ -404,6 +440,7 @@ class DatasetWriter:
                 f"Saving episode {self._failed[0]} failed ({self._failed[1]!r}): no further episode can be "
                 "appended in this session. Fix the cause and reopen the dataset with resume()."
             )
+        self._lock.acquire()  # no-op while held; saving again after finalize() takes it back
         buffer = self.episode_buffer
         length = buffer["size"]
         if length == 0:
@@ -488,6 +525,7 @@ class DatasetWriter:
                 self._saver = None
             if (self.root / IMAGES_DIR).is_dir() and not any((self.root / IMAGES_DIR).rglob("*.png")):
                 shutil.rmtree(self.root / IMAGES_DIR, ignore_errors=True)
+            self._lock.release()
 
     # ------------------------------------------------------------------ saving (worker thread)
     def _make_streams(self) -> dict[str, Stream]:
@@ -767,6 +805,18 @@ def _last_episode_row(root: Path) -> dict:
     table = pq.read_table(files[-1])
     rows = table.slice(table.num_rows - 1).to_pylist()
     return rows[0]
+
+
+def _check_empty(root: Path) -> None:
+    if root.exists() and any(p.name != LOCK_FILE for p in root.iterdir()):
+        if (root / LOCK_FILE).exists():  # a recording in progress: say who holds it (DatasetLockedError)
+            probe = WriterLock(root)
+            probe.acquire()
+            probe.release()
+        raise FileExistsError(
+            f"Dataset root {root} already exists and is not empty: create() needs a new directory "
+            "(use resume() to append episodes to an existing dataset)."
+        )
 
 
 def _without_stats(row: dict) -> dict:
