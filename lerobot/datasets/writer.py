@@ -1,38 +1,64 @@
-"""Codebase v3.0 dataset writer: episode buffer, frame validation, packing, metadata, crash safety.
+"""Codebase v3.0 dataset writer: episode buffer, frame validation, tail files and merges, crash safety.
 
-Layout written (spec §1.3): `meta/info.json`, `meta/stats.json`, `meta/tasks.parquet`,
+Layout written (docs/dataset_format.md): `meta/info.json`, `meta/stats.json`, `meta/tasks.parquet`,
 `meta/episodes/chunk-XXX/file-XXX.parquet`, `data/chunk-XXX/file-XXX.parquet`,
-`videos/<video_key>/chunk-XXX/file-XXX.mp4`; temporary PNGs under `images/` while recording.
+`videos/<video_key>/chunk-XXX/file-XXX.mp4`; temporary PNGs under `images/` while recording, the writer
+lock `.writer.lock` (write_lock.py) while a writer is open.
 
-Crash-safety design
--------------------
-Invariant: every file under `meta/`, `data/` and `videos/` is at all times a *complete* file (parquet with
-its footer, mp4 with its index) describing only episodes whose `save_episode()` finished, except during
-the few `os.replace` calls of a commit, which a recovery pass completes.
+Invariants
+----------
+1. Every committed state is a valid v3.0 dataset: every file under `meta/`, `data/` and `videos/` is
+   complete (parquet with its footer, mp4 with its index) and describes only episodes whose
+   `save_episode()` finished; the data files, in path order, hold the rows 0..N-1 in order, the episodes
+   files the rows of episodes 0..E-1 (a loader that globs the folders reads them as is). The only
+   exception is the few `os.replace`/unlink calls of a commit, which a recovery pass completes.
+2. A save costs O(episode): it never rewrites a file that holds earlier episodes.
+3. Each byte is copied a bounded number of times: the bytes written for N episodes stay within a
+   constant factor of the final size (printed by benchmarks/dataset_scaling.py).
 
-* Saving episode `e` never writes into a live file. Every file the episode touches (the data parquet it
-  goes into, one mp4 per camera, the episodes parquet, tasks.parquet, stats.json, info.json) is written
-  as a NEW complete file in the staging directory `<root>/.staging/episode-<e>/` (appending = old file's
-  row groups / packets + the new episode, re-written; parquet is closed, mp4 finalised) and fsynced.
-* Commit point: `COMMIT.json` (the list of `staged -> final` renames, info.json last) is written to a temp
-  name, fsynced and atomically renamed into the staging directory. Then every staged file is moved over
-  its destination with `os.replace` (atomic on POSIX), `COMMIT.json` is removed and the staging directory
-  deleted. `save_episode()` returns only after that.
-* Recovery (`recover(root)` in `write_commit.py`, run by `resume`): for each staging directory
-  with a `COMMIT.json`, redo the renames whose source still exists (roll forward: the episode was
-  committed); every staging directory without one is deleted (roll back: the episode never happened, the
-  live files were never touched). The temporary `images/` tree is removed (it only holds frames of the
-  unsaved episode).
-* So a SIGKILL at any moment loses at most the episode being recorded or saved; after `recover`, the
-  dataset holds exactly the episodes whose commit point was reached, which includes every episode whose
-  `save_episode()` returned. A power cut is covered by the fsyncs before the commit point.
-* There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits
-  for background saves and stops the worker pools (it stays mandatory in the API, as in the reference).
+Mechanism: tail files and amortized merges (write_merge.py)
+------------------------------------------------------------
+* Each stream (the data parquet files, the episodes-table files, one camera's mp4 files) is a sequence
+  of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, then an
+  optional *head* (episodes merged so far in this session), then *tail* files holding one episode each.
+* Saving episode `e` writes its rows, its row of the episodes table and its mp4 per camera as NEW tail
+  files (the next index of each stream), plus stats.json/info.json (and tasks.parquet for a new task),
+  all through one commit (below). Cost: the episode's own bytes plus the fixed-size json files.
+* When the tail holds MERGE_RATIO (2) x as many episodes as the largest head, a merge folds every
+  stream's tail into its head (parquet row groups copied, mp4 packets stream-copied, no re-encode),
+  packing by the reference's size rule (a new file starts when `size + incoming >= limit`; a full file
+  is sealed); the tail episodes' rows get their new locations (and `from_timestamp`s); merged-away
+  tail files are deleted. Heads grow geometrically, so a merge copies at most (1 + 1/MERGE_RATIO) x the
+  tail it folds in, and each byte is copied O(1) times overall; merges are rare (log N of them), so the
+  median save does not see them.
+* `finalize()` folds the remaining tail: into the head where the head is not larger than the tail, else
+  into new files after the head (so it copies about the tail once more, not the whole dataset).
+* `resume` seals the files of earlier sessions: new episodes start new files in every stream (the
+  reference's rule for data files; here for videos too).
+* The read view of `LeRobotDataset.create/resume` is extended with each committed change
+  (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
+  the dataset.
 
-Packing (fixtures README pitfall 3): data files roll over when `size + avg_frame_size * new_frames >=
-data_files_size_in_mb`, videos per camera when `size + episode_video_size >= video_files_size_in_mb`,
-episodes files as data files (per row); after `chunks_size` files the chunk index advances. `resume`
-starts new data and episodes files and appends videos to the last mp4 of each camera.
+Crash safety (write_commit.py)
+------------------------------
+* A save or a merge never writes into a live file: every file it produces is written complete into a
+  staging directory `<root>/.staging/episode-<e>/` (or `merge-<e>/`) and fsynced.
+* Commit point: `COMMIT.json` (the `staged -> final` renames, info.json last for a save, then the files
+  to delete for a merge) is written to a temp name, fsynced and atomically renamed into the staging
+  directory. Then every staged file is moved over its destination with `os.replace` (atomic on POSIX),
+  the merged-away files are deleted and the staging directory is removed. `save_episode()` returns only
+  after that.
+* Recovery (`recover(root)`, run by `resume` under the writer lock): for each staging directory with a
+  `COMMIT.json`, redo the renames whose source still exists and the deletes (roll forward); every
+  staging directory without one is deleted (roll back: the live files were never touched). The
+  temporary `images/` tree is removed (it only holds frames of the unsaved episode).
+* So a SIGKILL at any moment, including during a merge, loses at most the episode being recorded or
+  saved; a killed merge either happened or did not. A power cut is covered by the fsyncs before the
+  commit point. Only one writer may run on a root at a time (write_lock.py), so recovery never cleans up
+  after a live writer.
+* There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits for
+  background saves, folds the tail and releases the lock (it stays mandatory in the API, as in the
+  reference).
 
 Background saving: `save_episode(wait=False)` returns a future and lets the caller record the next
 episode while this one is encoded and committed by one worker thread (episodes are committed in order).
