@@ -362,7 +362,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
 
         path, from_ts = self._video_files[key][self._row_ep_pos[idx]]
         query_ts = (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist()
-        return decode_video_frames(
+        frames = decode_video_frames(
             path,
             query_ts,
             self.tolerance_s,
@@ -370,6 +370,13 @@ class LeRobotDataset(torch.utils.data.Dataset):
             video_key=key,
             return_uint8=self.return_uint8,
         )
+        h, w, c = self.meta.features[key]["shape"]
+        if tuple(frames.shape[1:]) != (c, h, w):
+            raise DatasetFormatError(
+                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
+                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
+            )
+        return frames
 
     def set_image_transforms(self, image_transforms: Callable | None) -> None:
         if image_transforms is not None and not callable(image_transforms):

@@ -15,7 +15,14 @@ from lerobot.datasets.backward_compat import (
 )
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
-from lerobot.datasets.formats.common import LoadedMeta, append_rows, load_json_dict, validate_info
+from lerobot.datasets.formats.common import (
+    DatasetFormatError,
+    LoadedMeta,
+    append_rows,
+    check_stats_finite,
+    load_json_dict,
+    validate_info,
+)
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import format_ranges
 from lerobot.utils.constants import hf_lerobot_home
@@ -112,6 +119,7 @@ class LeRobotDatasetMetadata:
         reader = v21 if self._family == "v2" else v30
         self.info = info
         self._loaded = reader.load_meta(self.root, info, info_path)
+        self._check_totals(info_path)
         if self._loaded.stats is not None:
             self._stats = self._loaded.stats
         elif self._loaded.episodes_stats:
@@ -124,7 +132,23 @@ class LeRobotDatasetMetadata:
             )
         else:
             self._stats = None
+        # (per-episode stats are checked by the version reader, where they are parsed)
+        stats_file = "meta/stats.json" if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
+        check_stats_finite(self._stats, str(self.root / stats_file))
         self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
+
+    def _check_totals(self, info_path: Path) -> None:
+        """info.json's total_episodes / total_frames equal what the episodes table holds."""
+        episodes = self._loaded.episodes
+        source = self.root / self._reader.EPISODES_SOURCE
+        frames = int(sum(int(r["length"]) for r in episodes))
+        for key, have in (("total_episodes", len(episodes)), ("total_frames", frames)):
+            if self.info[key] != have:
+                raise DatasetFormatError(
+                    f"{info_path}: '{key}' is {self.info[key]}, but {source} holds {have} "
+                    f"({'episodes' if key == 'total_episodes' else 'frames, summing the episode lengths'}). "
+                    "The dataset is incomplete or its info.json is stale."
+                )
 
     def _apply_changes(self, changes: list[dict]) -> None:
         """Extend the loaded metadata with what a writer committed (`DatasetWriter.take_changes`): O(new

@@ -13,6 +13,7 @@ from lerobot.datasets.compute_stats import cast_stats_to_numpy
 from lerobot.datasets.formats.common import (
     DatasetFormatError,
     LoadedMeta,
+    check_column_dtype,
     check_relative_template,
     column_to_numpy,
     concat_columns,
@@ -25,6 +26,9 @@ TASKS_PATH = "meta/tasks.parquet"
 EPISODES_DIR = "meta/episodes"
 STATS_PATH = "meta/stats.json"
 EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index")
+
+# Where episodes and their stats are read from (named in error messages).
+EPISODES_SOURCE = EPISODE_STATS_SOURCE = EPISODES_DIR
 
 
 def required_meta_files(info: dict) -> list[str]:
@@ -61,9 +65,13 @@ def _episode_files(root: Path) -> list[Path]:
 def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
     check_relative_template(info["data_path"], "data_path", info_path, {"chunk_index": 0, "file_index": 0})
     if info.get("video_path"):
-        check_relative_template(
-            info["video_path"], "video_path", info_path, {"chunk_index": 0, "file_index": 0, "video_key": "k"}
-        )
+        for key in [k for k, ft in info["features"].items() if ft["dtype"] == "video"] or ["k"]:
+            check_relative_template(
+                info["video_path"],
+                "video_path",
+                info_path,
+                {"chunk_index": 0, "file_index": 0, "video_key": key},
+            )
     if info["total_episodes"] == 0 and not (root / TASKS_PATH).exists():
         return LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)  # created, empty
     tasks = _load_tasks(root)
@@ -104,6 +112,12 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
                     episodes_stats[ep].setdefault(feature, {})[stat] = np.asarray(value)
             continue
         values = column_to_numpy(table, col, root / EPISODES_DIR)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad = int(np.flatnonzero(~np.isfinite(values.reshape(len(values), -1)).all(axis=1))[0])
+            raise DatasetFormatError(
+                f"{root / EPISODES_DIR}: column '{col}' of episode {episode_ids[bad]}: stats of feature "
+                f"'{feature}', stat '{stat}' hold NaN or inf; recompute the stats (e.g. re-convert the dataset)."
+            )
         for pos, ep in enumerate(episode_ids):
             episodes_stats[ep].setdefault(feature, {})[stat] = values[pos]
 
@@ -174,6 +188,7 @@ def load_frames(
         index_parts.append(column_to_numpy(sub, "index", path))
         for c in columns:
             parts[c].append(column_to_numpy(sub, c, path))
+            check_column_dtype(parts[c][-1], c, info["features"][c], path)
     out = {c: concat_columns(v) for c, v in parts.items()}
     if index_parts:
         index = np.concatenate(index_parts)
