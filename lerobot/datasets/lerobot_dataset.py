@@ -37,6 +37,20 @@ from lerobot.utils.constants import hf_lerobot_home
 logger = logging.getLogger(__name__)
 
 
+def _check_shared_meta(meta, repo_id: str, root, revision) -> None:
+    if not isinstance(meta, LeRobotDatasetMetadata):
+        raise TypeError(f"meta must be a LeRobotDatasetMetadata, got {type(meta).__name__}.")
+    if not meta.info:
+        raise ValueError(
+            "meta has read no metadata yet: pass a LeRobotDatasetMetadata(repo_id, root) object."
+        )
+    for name, given, has in (("repo_id", repo_id, meta.repo_id), ("revision", revision, meta.revision)):
+        if given is not None and given != has:
+            raise ValueError(f"{name}={given!r} differs from the shared meta's {name}={has!r}.")
+    if root is not None and Path(root) != meta.root:
+        raise ValueError(f"root={str(root)!r} differs from the shared meta's root {str(meta.root)!r}.")
+
+
 class LeRobotDataset(torch.utils.data.Dataset):
     """Frames of a LeRobot dataset as a map-style torch Dataset (spec §2.2-2.3).
 
@@ -52,6 +66,8 @@ class LeRobotDataset(torch.utils.data.Dataset):
         download_videos: False skips fetching mp4 files.
         video_backend: passed to the video decoder (None = its default).
         return_uint8: camera frames as uint8 (C,H,W) instead of float in [0, 1] (faster; normalise later).
+        meta: an already loaded `LeRobotDatasetMetadata` of this dataset, shared instead of read again
+            (the train script builds the metadata once for the policy, the dataset and the sampler).
     """
 
     def __init__(
@@ -67,9 +83,13 @@ class LeRobotDataset(torch.utils.data.Dataset):
         download_videos: bool = True,
         video_backend: str | None = None,
         return_uint8: bool = False,
+        meta: LeRobotDatasetMetadata | None = None,
     ):
         super().__init__()
-        meta = LeRobotDatasetMetadata(repo_id, root, revision, force_cache_sync=force_cache_sync)
+        if meta is None:
+            meta = LeRobotDatasetMetadata(repo_id, root, revision, force_cache_sync=force_cache_sync)
+        else:
+            _check_shared_meta(meta, repo_id, root, revision)
         self._init_state(
             meta,
             episodes=episodes,

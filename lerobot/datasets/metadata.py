@@ -46,9 +46,11 @@ class LeRobotDatasetMetadata:
         force_cache_sync: bool = False,
     ):
         self._init_empty(repo_id, root, revision)
-        if force_cache_sync or self._missing_meta_files():
-            self._download(["meta/"], what=", ".join(self._missing_meta_files()) or "metadata (forced sync)")
-        self._reload()
+        missing, info = self._missing_meta_files()
+        if force_cache_sync or missing:
+            self._download(["meta/"], what=", ".join(missing) or "metadata (forced sync)")
+            info = None  # read again after the download
+        self._reload(info)  # info.json is parsed once
 
     # -- construction helpers (also used by the write side) ------------------------------------------
     def _init_empty(self, repo_id: str, root: str | Path | None, revision: str | None) -> None:
@@ -70,18 +72,19 @@ class LeRobotDatasetMetadata:
         obj._init_empty(repo_id, root, revision)
         return obj
 
-    def _missing_meta_files(self) -> list[str]:
+    def _missing_meta_files(self) -> tuple[list[str], dict | None]:
+        """(metadata files missing under root, the parsed info.json or None when it is missing)."""
         info_path = self.root / INFO_PATH
         if not info_path.is_file():
-            return [INFO_PATH]
+            return [INFO_PATH], None
         info = load_json_dict(info_path)
         if "codebase_version" not in info:
-            return []  # _reload() reports the missing key
+            return [], info  # _reload() reports the missing key
         family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
         reader = v21 if family == "v2" else v30
         if info.get("total_episodes", 1) == 0:
-            return []
-        return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()]
+            return [], info
+        return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()], info
 
     def _download(
         self, allow_patterns: list[str] | None, what: str, ignore_patterns: list[str] | None = None
@@ -110,10 +113,10 @@ class LeRobotDatasetMetadata:
                 f"'{self.repo_id}' failed: {type(e).__name__}: {e}"
             ) from e
 
-    def _reload(self) -> None:
-        """(Re-)read everything under `root/meta` (after a writer saved episodes, for instance)."""
+    def _reload(self, info: dict | None = None) -> None:
+        """(Re-)read everything under `root/meta` (`info`: info.json already parsed by the caller)."""
         info_path = self.root / INFO_PATH
-        info = load_json_dict(info_path)
+        info = load_json_dict(info_path) if info is None else info
         validate_info(info, info_path)
         self._family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
         reader = v21 if self._family == "v2" else v30

@@ -70,7 +70,6 @@ SVT-AV1 / x264 threads it starts) runs at a lowered priority, so it never preemp
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
 import shutil
@@ -90,6 +89,8 @@ from lerobot.datasets.compute_stats import (
     compute_episode_stats,
     serialize_stats,
 )
+from lerobot.datasets.formats import v30
+from lerobot.datasets.formats.common import load_json_dict, validate_info
 from lerobot.datasets.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
 from lerobot.datasets.video_encoding import (
     StreamingVideoEncoder,
@@ -338,21 +339,18 @@ class DatasetWriter:
         streaming_encoding: bool,
     ) -> DatasetWriter:
         recover(root)
-        with open(root / INFO_PATH, encoding="utf-8") as f:
-            info = json.load(f)
+        # read through the v3.0 format module, as the reader does (checked, errors naming file and key)
+        info = load_json_dict(root / INFO_PATH)
+        validate_info(info, root / INFO_PATH)
         if info.get("codebase_version") != CODEBASE_VERSION:
             raise ValueError(
                 f"Cannot resume {root}: codebase_version is {info.get('codebase_version')!r}, the writer only "
                 f"appends to {CODEBASE_VERSION} datasets (convert it with `python -m lerobot.datasets.convert`)."
             )
-        tasks: list[str] = []
-        if (root / TASKS_PATH).is_file():
-            tasks_df = pd.read_parquet(root / TASKS_PATH)
-            tasks = [str(t) for t in tasks_df.sort_values("task_index").index]
+        tasks = v30.load_tasks(root) if (root / TASKS_PATH).is_file() else []
         stats = None
         if (root / STATS_PATH).is_file():
-            with open(root / STATS_PATH, encoding="utf-8") as f:
-                stats = cast_stats_to_numpy(json.load(f))
+            stats = cast_stats_to_numpy(load_json_dict(root / STATS_PATH))
         if video_config is None:
             video_config = _video_config_from_info(info)
         writer = cls(

@@ -35,7 +35,8 @@ def required_meta_files(info: dict) -> list[str]:
     return [TASKS_PATH, EPISODES_DIR]
 
 
-def _load_tasks(root: Path) -> list[str]:
+def load_tasks(root: Path) -> list[str]:
+    """Task strings by task_index from meta/tasks.parquet (either pandas-index column name)."""
     path = root / TASKS_PATH
     table = read_parquet(path)
     if "task_index" not in table.column_names:
@@ -74,7 +75,7 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
             )
     if info["total_episodes"] == 0 and not (root / TASKS_PATH).exists():
         return LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)  # created, empty
-    tasks = _load_tasks(root)
+    tasks = load_tasks(root)
     files = _episode_files(root)
     if not files and info["total_episodes"] > 0:
         raise FileNotFoundError(
