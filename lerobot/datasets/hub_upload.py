@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lerobot.datasets.formats.common import INFO_PATH
+
 CARD_TEMPLATE = """---
 {yaml}---
 
@@ -67,7 +69,7 @@ def push_dataset_to_hub(
     from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
 
     root = Path(root)
-    info_path = root / "meta/info.json"
+    info_path = root / INFO_PATH
     if not info_path.is_file():
         raise FileNotFoundError(f"Cannot push {root}: {info_path} does not exist (is it a dataset root?).")
     info = json.loads(info_path.read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ from lerobot.datasets.backward_compat import (
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
 from lerobot.datasets.formats.common import (
+    INFO_PATH,
     DatasetFormatError,
     LoadedMeta,
     append_rows,
@@ -26,8 +27,6 @@ from lerobot.datasets.formats.common import (
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import format_ranges
 from lerobot.utils.constants import hf_lerobot_home
-
-INFO_PATH = "meta/info.json"
 
 
 class LeRobotDatasetMetadata:

@@ -1,31 +1,52 @@
-"""v3.0 on-disk format details used by the writer: path templates, feature dicts, frame validation, and
-the arrow schemas of the data and episodes parquet files (matching the reference's, fixtures README
-pitfalls 4 and 5: HF `datasets` schema metadata under the `huggingface` key, `List` with `length`)."""
+"""What the writer checks and builds before anything reaches the format: feature dicts (`build_features`),
+frame validation (`validate_frame`), temporary paths and atomic JSON writes. The v3.0 layout and the arrow
+schemas are owned by `lerobot.datasets.formats.v30` (re-exported here for the writer's importers)."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
-DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
-VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
-EPISODES_PATH = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
-INFO_PATH = "meta/info.json"
-STATS_PATH = "meta/stats.json"
-TASKS_PATH = "meta/tasks.parquet"
+from lerobot.datasets.formats.common import CAMERA_DTYPES, INFO_PATH
+from lerobot.datasets.formats.v30 import (
+    DATA_PATH,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_DATA_FILE_SIZE_IN_MB,
+    DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+    EPISODES_PATH,
+    STAT_NAMES,
+    STATS_PATH,
+    TASKS_PATH,
+    VIDEO_PATH,
+    data_schema,
+    data_table,
+    episodes_schema,
+    episodes_table,
+)
+
+__all__ = [  # the layout and schemas are re-exported for existing importers (e.g. lerobot/datasets/convert.py)
+    "DATA_PATH",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_DATA_FILE_SIZE_IN_MB",
+    "DEFAULT_VIDEO_FILE_SIZE_IN_MB",
+    "EPISODES_PATH",
+    "INFO_PATH",
+    "STAT_NAMES",
+    "STATS_PATH",
+    "TASKS_PATH",
+    "VIDEO_PATH",
+    "data_schema",
+    "data_table",
+    "episodes_schema",
+    "episodes_table",
+]
+
 IMAGES_DIR = "images"
 STAGING_DIR = ".staging"
 TEMP_IMAGE_PATH = "images/{image_key}/episode-{episode_index:06d}/frame-{frame_index:06d}.png"
-
-DEFAULT_CHUNK_SIZE = 1000
-DEFAULT_DATA_FILE_SIZE_IN_MB = 100
-# 0.4.4 (the version that wrote the v3.0 fixtures) writes 200; v0.4.0 wrote 500 (spec §1.3).
-DEFAULT_VIDEO_FILE_SIZE_IN_MB = 200
 
 DEFAULT_FEATURES = {
     "timestamp": {"dtype": "float32", "shape": [1], "names": None},
@@ -34,8 +55,6 @@ DEFAULT_FEATURES = {
     "index": {"dtype": "int64", "shape": [1], "names": None},
     "task_index": {"dtype": "int64", "shape": [1], "names": None},
 }
-CAMERA_DTYPES = ("image", "video")
-STAT_NAMES = ("min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99")
 
 
 def temp_image_path(root: Path, image_key: str, episode_index: int, frame_index: int) -> Path:
@@ -216,135 +235,3 @@ def validate_frame(frame: dict, features: dict[str, dict], allow_nan: bool = Fal
             )
         clean[key] = array.copy()
     return clean
-
-
-# ---------------------------------------------------------------- arrow schemas
-def _arrow_type(dtype: str, shape: list[int]) -> pa.DataType:
-    if dtype == "image":
-        return pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-    base = pa.string() if dtype == "string" else pa.from_numpy_dtype(np.dtype(dtype))
-    if list(shape) == [1] or dtype == "string":
-        return base
-    t = base
-    for dim in reversed(shape):
-        t = pa.list_(pa.field("element", t), dim)
-    return t
-
-
-def _hf_feature(dtype: str, shape: list[int], list_type: str = "List") -> dict:
-    if dtype == "image":
-        return {"_type": "Image"}
-    value = {"dtype": "string" if dtype == "string" else dtype, "_type": "Value"}
-    if list(shape) == [1] or dtype == "string":
-        return value
-    out = value
-    for dim in reversed(shape):
-        out = {"feature": out, "length": dim, "_type": list_type}
-    return out
-
-
-def data_schema(features: dict[str, dict], codebase_version: str = "v3.0") -> pa.Schema:
-    """Arrow schema of the data parquet: every non-video feature, with the HF `datasets` metadata.
-
-    v3.0 files carry `datasets` 4.x metadata (`List` + a `fingerprint`); v2.1 files the 3.x style
-    (`Sequence`, no fingerprint) that the v2.1-era reference can read."""
-    v21 = codebase_version.startswith("v2")
-    fields, hf = [], {}
-    for key, ft in features.items():
-        if ft["dtype"] == "video":
-            continue
-        fields.append(pa.field(key, _arrow_type(ft["dtype"], ft["shape"])))
-        hf[key] = _hf_feature(ft["dtype"], ft["shape"], "Sequence" if v21 else "List")
-    meta = (
-        {"info": {"features": hf}} if v21 else {"info": {"features": hf}, "fingerprint": secrets.token_hex(8)}
-    )
-    return pa.schema(fields, metadata={"huggingface": json.dumps(meta)})
-
-
-def data_table(
-    columns: dict,
-    image_paths: dict[str, list[Path]],
-    features: dict[str, dict],
-    schema: pa.Schema | None = None,
-) -> pa.Table:
-    """One episode's rows as an arrow table. Image features embed the PNG bytes (path `frame-XXXXXX.png`).
-    `schema`: `data_schema(features)` computed once by the caller (one fingerprint for all its files)."""
-    schema = schema if schema is not None else data_schema(features)
-    arrays = []
-    for field in schema:
-        key = field.name
-        if features[key]["dtype"] == "image":
-            paths = image_paths[key]
-            arrays.append(
-                pa.StructArray.from_arrays(
-                    [
-                        pa.array([Path(p).read_bytes() for p in paths], pa.binary()),
-                        pa.array([Path(p).name for p in paths], pa.string()),
-                    ],
-                    names=["bytes", "path"],
-                )
-            )
-            continue
-        values = columns[key]
-        if features[key]["dtype"] == "string":
-            arrays.append(pa.array(list(values), pa.string()))
-        elif list(features[key]["shape"]) == [1]:
-            arrays.append(pa.array(np.asarray(values).reshape(-1), field.type))
-        else:
-            flat = pa.array(np.ascontiguousarray(values).reshape(-1))
-            for dim in reversed(features[key]["shape"]):
-                flat = pa.FixedSizeListArray.from_arrays(flat, dim)
-            arrays.append(flat.cast(field.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _stat_type(dtype: str, stat: str, ndim: int) -> pa.DataType:
-    if stat == "count":
-        return pa.list_(pa.field("element", pa.int64()))
-    if stat in ("min", "max") and dtype not in CAMERA_DTYPES:
-        base = pa.from_numpy_dtype(np.dtype(dtype))
-        base = base if (base == pa.bool_() or pa.types.is_integer(base)) else pa.float64()
-    else:
-        base = pa.float64()
-    t = base
-    for _ in range(ndim):
-        t = pa.list_(pa.field("element", t))
-    return t
-
-
-def episodes_schema(features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES) -> pa.Schema:
-    """Columns of meta/episodes/*.parquet in the reference's order (spec §1.3)."""
-    fields = [
-        pa.field("episode_index", pa.int64()),
-        pa.field("tasks", pa.list_(pa.field("element", pa.string()))),
-        pa.field("length", pa.int64()),
-        pa.field("data/chunk_index", pa.int64()),
-        pa.field("data/file_index", pa.int64()),
-        pa.field("dataset_from_index", pa.int64()),
-        pa.field("dataset_to_index", pa.int64()),
-    ]
-    for key, ft in features.items():
-        if ft["dtype"] == "video":
-            fields += [
-                pa.field(f"videos/{key}/chunk_index", pa.int64()),
-                pa.field(f"videos/{key}/file_index", pa.int64()),
-                pa.field(f"videos/{key}/from_timestamp", pa.float64()),
-                pa.field(f"videos/{key}/to_timestamp", pa.float64()),
-            ]
-    for key, ft in features.items():
-        if ft["dtype"] == "string":
-            continue
-        ndim = 3 if ft["dtype"] in CAMERA_DTYPES else len(ft["shape"])
-        fields += [pa.field(f"stats/{key}/{s}", _stat_type(ft["dtype"], s, ndim)) for s in stat_names]
-    fields += [
-        pa.field("meta/episodes/chunk_index", pa.int64()),
-        pa.field("meta/episodes/file_index", pa.int64()),
-    ]
-    return pa.schema(fields)
-
-
-def episodes_table(
-    rows: list[dict], features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES
-) -> pa.Table:
-    schema = episodes_schema(features, stat_names)
-    return pa.Table.from_pylist(rows, schema=schema)

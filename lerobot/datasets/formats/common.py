@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+INFO_PATH = "meta/info.json"  # the same in every codebase version
+
 
 class DatasetFormatError(ValueError):
     """A dataset file exists but its content does not follow the format (names file, key, expectation)."""
