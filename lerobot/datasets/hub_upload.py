@@ -80,7 +80,7 @@ def push_dataset_to_hub(
         raise RuntimeError(
             f"Cannot push {root}: a save is in progress or was interrupted ({staging} is not empty: "
             f"{sorted(p.name for p in staging.iterdir())}); call finalize() or run "
-            "lerobot.datasets.writer.recover(root) first."
+            "lerobot.datasets.writing.writer.recover(root) first."
         )
     api = HfApi()
     repo_url = api.create_repo(repo_id, private=private, repo_type="dataset", exist_ok=True)

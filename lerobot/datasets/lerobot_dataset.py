@@ -456,7 +456,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
 
     # =====================================================================================================
     # Write side (create, add_frame, save_episode, clear_episode_buffer, finalize, resume): thin delegations
-    # to lerobot/datasets/writer.py go in this section. Use `LeRobotDatasetMetadata._new_unloaded(...)`,
+    # to lerobot/datasets/writing/writer.py go in this section. Use `LeRobotDatasetMetadata._new_unloaded(...)`,
     # `LeRobotDataset._new_unloaded(meta, ...)` to build objects for a root without reading it, and
     # `_reload()` to refresh the read view after episodes were saved.
     # =====================================================================================================
@@ -483,7 +483,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
         temporary PNGs: the one flag that keeps a 30 fps 2-camera loop real time on a small CPU),
         `allow_nan`. Record with `add_frame(frame)` / `save_episode()`, end with `finalize()`.
         """
-        from lerobot.datasets.writer import DatasetWriter
+        from lerobot.datasets.writing.writer import DatasetWriter
 
         meta = LeRobotDatasetMetadata._new_unloaded(
             repo_id, root if root is not None else hf_lerobot_home() / repo_id
@@ -512,7 +512,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
         **writer_kwargs,
     ) -> "LeRobotDataset":
         """Open an existing local v3.0 dataset to append episodes (runs the crash-recovery pass first)."""
-        from lerobot.datasets.writer import DatasetWriter
+        from lerobot.datasets.writing.writer import DatasetWriter
 
         meta = LeRobotDatasetMetadata._new_unloaded(repo_id, root)
         writer = DatasetWriter.resume(

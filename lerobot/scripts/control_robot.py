@@ -216,7 +216,7 @@ def control_robot(cfg: ControlPipelineConfig, input_fn: Callable[[str], str] = i
 
 def main(args: list[str] | None = None) -> None:
     from lerobot.configs.parser import parse
-    from lerobot.datasets.write_lock import DatasetLockedError
+    from lerobot.datasets.writing.lock import DatasetLockedError
 
     logging.basicConfig(level=logging.INFO)
     try:

@@ -370,7 +370,7 @@ def record_session(
 
 
 def main(args: list[str] | None = None) -> None:
-    from lerobot.datasets.write_lock import DatasetLockedError
+    from lerobot.datasets.writing.lock import DatasetLockedError
 
     logging.basicConfig(level=logging.INFO)
     try:

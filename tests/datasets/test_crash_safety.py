@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lerobot.datasets.video_encoding import VideoEncodingConfig
-from lerobot.datasets.writer import DatasetWriter, recover
+from lerobot.datasets.writing.writer import DatasetWriter, recover
 from tests.datasets.factories import make_dataset, make_features, make_frame
 
 FEATURES = {
@@ -49,13 +49,13 @@ def _writer_loop(root, write_fd, seed):
             video_files_size_in_mb=0.01,
             streaming_encoding=streaming,
         )
-    merge = writer._merge
+    merge = writer._files._merge
 
     def announced_merge(plans):  # tell the parent, so that some kills land inside a merge
         os.write(write_fd, b"merge\n")
-        merge(plans)
+        return merge(plans)
 
-    writer._merge = announced_merge
+    writer._files._merge = announced_merge
     episode = writer.info["total_episodes"]
     while True:
         for i in range(int(rng.integers(2, 6))):

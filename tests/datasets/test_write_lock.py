@@ -1,4 +1,4 @@
-"""One writer per dataset root (lerobot/datasets/write_lock.py): a second writer fails at once naming the
+"""One writer per dataset root (lerobot/datasets/writing/lock.py): a second writer fails at once naming the
 root and the holder, readers are not blocked, the first writer finishes, a dead writer's lock is taken over."""
 
 import json
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
-from lerobot.datasets.write_lock import LOCK_FILE, DatasetLockedError
-from lerobot.datasets.writer import DatasetWriter
+from lerobot.datasets.writing.lock import LOCK_FILE, DatasetLockedError
+from lerobot.datasets.writing.writer import DatasetWriter
 from tests.datasets.factories import make_features, make_frame
 
 FEATURES = make_features(n_cameras=0, state_dim=3)
@@ -43,7 +43,7 @@ def test_second_writer_fails_readers_are_not_blocked(tmp_path):
         with pytest.raises(DatasetLockedError, match=expected):
             second()
     # another process: fails at once too, with the same message
-    code = f"from lerobot.datasets.writer import DatasetWriter; DatasetWriter.resume({str(root)!r})"
+    code = f"from lerobot.datasets.writing.writer import DatasetWriter; DatasetWriter.resume({str(root)!r})"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and expected in proc.stderr
     assert len(LeRobotDataset("local/ds", root=root)) == 3  # a reader is not blocked

@@ -7,9 +7,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import torch
 
+from lerobot.datasets.formats.v30 import episodes_schema
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
 from lerobot.datasets.video_encoding import VideoEncodingConfig
-from lerobot.datasets.write_format import episodes_schema
 from tests.datasets.factories import make_features, make_frame
 
 FEATURES = {

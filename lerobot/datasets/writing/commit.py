@@ -1,5 +1,5 @@
 """Crash-safe commit of a save or a merge, and the recovery pass (the design is in
-`lerobot.datasets.writer`'s docstring).
+`lerobot.datasets.writing.writer`'s docstring).
 
 A save (merge) stages complete files in `<root>/.staging/episode-XXXXXX/` (`merge-XXXXXX/`), fsyncs them,
 writes `COMMIT.json` atomically (the commit point: the renames, then the files to delete) and renames the
@@ -15,7 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-from lerobot.datasets.write_format import IMAGES_DIR, STAGING_DIR, fsync_dir, write_json_file
+from lerobot.datasets.writing.frames import IMAGES_DIR, STAGING_DIR, fsync_dir, write_json_file
 
 
 def recover(root: Path | str) -> list[str]:

@@ -3,7 +3,7 @@
 Layout written (docs/dataset_format.md): `meta/info.json`, `meta/stats.json`, `meta/tasks.parquet`,
 `meta/episodes/chunk-XXX/file-XXX.parquet`, `data/chunk-XXX/file-XXX.parquet`,
 `videos/<video_key>/chunk-XXX/file-XXX.mp4`; temporary PNGs under `images/` while recording, the writer
-lock `.writer.lock` (write_lock.py) while a writer is open.
+lock `.writer.lock` (writing/lock.py) while a writer is open.
 
 Invariants
 ----------
@@ -16,7 +16,7 @@ Invariants
 3. Each byte is copied a bounded number of times: the bytes written for N episodes stay within a
    constant factor of the final size (printed by benchmarks/dataset_scaling.py).
 
-Mechanism: tail files and amortized merges (write_merge.py)
+Mechanism: tail files and amortized merges (writing/merge.py)
 ------------------------------------------------------------
 * Each stream (the data parquet files, the episodes-table files, one camera's mp4 files) is a sequence
   of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, then an
@@ -39,7 +39,7 @@ Mechanism: tail files and amortized merges (write_merge.py)
   (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
   the dataset.
 
-Crash safety (write_commit.py)
+Crash safety (writing/commit.py)
 ------------------------------
 * A save or a merge never writes into a live file: every file it produces is written complete into a
   staging directory `<root>/.staging/episode-<e>/` (or `merge-<e>/`) and fsynced.
@@ -54,7 +54,7 @@ Crash safety (write_commit.py)
   temporary `images/` tree is removed (it only holds frames of the unsaved episode).
 * So a SIGKILL at any moment, including during a merge, loses at most the episode being recorded or
   saved; a killed merge either happened or did not. A power cut is covered by the fsyncs before the
-  commit point. Only one writer may run on a root at a time (write_lock.py), so recovery never cleans up
+  commit point. Only one writer may run on a root at a time (writing/lock.py), so recovery never cleans up
   after a live writer.
 * There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits for
   background saves, folds the tail and releases the lock (it stays mandatory in the API, as in the
@@ -79,7 +79,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lerobot.datasets.compute_stats import (
@@ -91,23 +90,20 @@ from lerobot.datasets.compute_stats import (
 )
 from lerobot.datasets.formats import v30
 from lerobot.datasets.formats.common import load_json_dict, validate_info
-from lerobot.datasets.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
 from lerobot.datasets.video_encoding import (
     StreamingVideoEncoder,
     VideoEncodingConfig,
-    can_concatenate,
     concatenate_videos,
     encode_video_frames,
     lower_thread_priority,
     probe_video_info,
 )
-from lerobot.datasets.write_commit import _commit, recover
-from lerobot.datasets.write_format import (
+from lerobot.datasets.writing.commit import _commit, recover
+from lerobot.datasets.writing.frames import (
     DATA_PATH,
     DEFAULT_CHUNK_SIZE,
     DEFAULT_DATA_FILE_SIZE_IN_MB,
     DEFAULT_VIDEO_FILE_SIZE_IN_MB,
-    EPISODES_PATH,
     IMAGES_DIR,
     INFO_PATH,
     STAGING_DIR,
@@ -117,18 +113,16 @@ from lerobot.datasets.write_format import (
     build_features,
     data_schema,
     data_table,
-    episodes_schema,
     episodes_table,
     temp_image_path,
     validate_frame,
     write_json_file,
 )
-from lerobot.datasets.write_lock import LOCK_FILE, DatasetLockedError, WriterLock  # noqa: F401
-from lerobot.datasets.write_merge import Stream, StreamFile, is_identity, merge_parquet
+from lerobot.datasets.writing.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
+from lerobot.datasets.writing.lock import LOCK_FILE, DatasetLockedError, WriterLock  # noqa: F401
+from lerobot.datasets.writing.merge import TailFiles
 
 CODEBASE_VERSION = "v3.0"
-# Merge when the tail holds MERGE_RATIO x the episodes of the largest head (see the module docstring).
-MERGE_RATIO = 2
 logger = logging.getLogger(__name__)
 
 
@@ -183,10 +177,9 @@ class DatasetWriter:
         self._next_frame_index = info["total_frames"]
         # File streams, their tail episodes' rows (saver thread) and the committed changes a read view has
         # not applied yet (see `take_changes`).
-        self._streams = self._make_streams()
-        self._tail_rows: dict[int, dict] = {}
-        self._changes: queue.SimpleQueue[dict] = queue.SimpleQueue()
         self._data_schema = data_schema(self.features)  # one HF fingerprint for every data file
+        self._files = TailFiles(self.root, info, self.features, self._data_schema)
+        self._changes: queue.SimpleQueue[dict] = queue.SimpleQueue()
         # Bytes of the files committed by saves and merges, by kind: "data", "videos", "meta/episodes" and
         # "meta" (info.json, stats.json, tasks.parquet). Temporary PNGs and mp4s are not counted.
         self.bytes_written: dict[str, int] = dict.fromkeys(("data", "videos", "meta/episodes", "meta"), 0)
@@ -368,7 +361,7 @@ class DatasetWriter:
         if info["total_episodes"] > 0:
             # Files of earlier sessions are sealed: new episodes start new files (as the reference's resume).
             last = _last_episode_row(root)
-            streams = writer._streams
+            streams = writer._files.streams
             streams["data"].next_li = _linear(last, "data/", info) + 1
             streams["episodes"].next_li = _linear(last, "meta/episodes/", info) + 1
             for key in writer.video_keys:
@@ -414,7 +407,7 @@ class DatasetWriter:
         self.episode_buffer = {"size": 0, "task": [], **{k: [] for k in self._user_keys()}}
 
     def _user_keys(self) -> list[str]:
-        from lerobot.datasets.write_format import DEFAULT_FEATURES
+        from lerobot.datasets.writing.frames import DEFAULT_FEATURES
 
         return [k for k in self.features if k not in DEFAULT_FEATURES]
 
@@ -552,17 +545,6 @@ class DatasetWriter:
             self._lock.release()
 
     # ------------------------------------------------------------------ saving (worker thread)
-    def _make_streams(self) -> dict[str, Stream]:
-        chunks, data_limit = self.info["chunks_size"], self.info["data_files_size_in_mb"] * 1e6
-        streams = {
-            "data": Stream(DATA_PATH, data_limit, chunks),
-            "episodes": Stream(EPISODES_PATH, data_limit, chunks),  # rolls over as data files (reference)
-        }
-        for key in self.video_keys:
-            limit = self.info["video_files_size_in_mb"] * 1e6
-            streams[f"videos/{key}"] = Stream(VIDEO_PATH, limit, chunks, {"video_key": key})
-        return streams
-
     def _save_or_stop(self, ep: _Episode) -> None:
         """Run one save; after a failed one, refuse the queued ones (their indices assumed it succeeded)."""
         if self._failed is not None:
@@ -596,7 +578,7 @@ class DatasetWriter:
         ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
 
         # Data parquet: a new tail file holding this episode's rows.
-        streams = self._streams
+        streams = self._files.streams
         table = data_table(
             ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features, self._data_schema
         )
@@ -684,9 +666,7 @@ class DatasetWriter:
         # Commit done: update the in-memory state and drop the temporary frames.
         self.info = info
         self._stats = new_stats
-        for name, (li, size) in sizes.items():
-            assert streams[name].add_tail(ep_index, size) == li
-        self._tail_rows[ep_index] = row
+        self._files.add_episode(ep_index, row, sizes)
         for key in self.camera_keys:
             shutil.rmtree(self._episode_images_dir(key, ep_index), ignore_errors=True)
         if ep.stream_encoders:
@@ -706,97 +686,12 @@ class DatasetWriter:
 
     # ------------------------------------------------------------------ merging (worker thread, finalize)
     def _maybe_merge(self, final: bool) -> None:
-        """Merge the tail files into the heads when the tail holds MERGE_RATIO x the largest head's episodes
-        (amortized: each merge copies at most (1 + 1/MERGE_RATIO) x the tail). At `finalize()` the tail is
-        always merged, into the head only where the head is not larger than the tail (otherwise into new
-        files after the head), so that finalize copies at most about the tail once more."""
-        streams = self._streams
-        n_tail = len(streams["data"].tails)
-        if n_tail == 0:
-            return
-        largest_head = max(s.head_episodes for s in streams.values())
-        if not final and n_tail < MERGE_RATIO * largest_head:
-            return
-        include = {name: (not final) or s.head_episodes <= n_tail for name, s in streams.items()}
-        plans = {}
-        for name, stream in streams.items():
-            follow = self._video_can_follow(stream) if name.startswith("videos/") else None
-            plans[name] = stream.pack(include[name], follow)
-        if all(is_identity(p) for p in plans.values()):
-            for name, stream in streams.items():  # nothing moves: the tail files become the heads
-                stream.apply(plans[name], {f.li: f.size for _, inputs in plans[name] for f in inputs})
-            self._tail_rows.clear()
-            return
-        self._merge(plans)
-
-    def _video_can_follow(self, stream: Stream):
-        root = self.root
-        return lambda a, b: can_concatenate(root / stream.rel(a.li), root / stream.rel(b.li))
-
-    def _merge(self, plans: dict[str, list[tuple[int, list[StreamFile]]]]) -> None:
-        """One crash-safe commit that rewrites the planned outputs, the rows of the moved (tail) episodes
-        and deletes the merged-away tail files."""
-        streams, root = self._streams, self.root
-        tail_eps = [f.episodes[0] for f in streams["data"].tails]
-        stage = root / STAGING_DIR / f"merge-{tail_eps[-1]:06d}"
-        if stage.exists():
-            shutil.rmtree(stage)
-        stage.mkdir(parents=True)
-        moves: list[tuple[str, str]] = []
-        deletes: list[str] = []
-        sizes: dict[str, dict[int, int]] = {}
-        rows = {e: dict(self._tail_rows[e]) for e in tail_eps}
-        for name, plan in plans.items():
-            if name == "episodes":
-                continue
-            stream, sizes[name] = streams[name], {}
-            prefix = "data/" if name == "data" else f"{name}/"
-            for li, inputs in plan:
-                tails = [f for f in inputs if f is not stream.head]
-                if len(inputs) == 1 and inputs[0].li == li:
-                    sizes[name][li] = inputs[0].size
-                    spans = None
-                else:
-                    staged = stage / f"{name.replace('/', '_')}-{li}{Path(stream.template).suffix}"
-                    paths = [root / stream.rel(f.li) for f in inputs]
-                    if name == "data":
-                        merge_parquet(paths, staged, self._data_schema)
-                        spans = None
-                    else:
-                        spans = concatenate_videos(paths, staged)[-len(tails) :]
-                    moves.append((staged.name, stream.rel(li)))
-                    sizes[name][li] = staged.stat().st_size
-                chunk, file = stream.location(li)
-                for i, f in enumerate(tails):
-                    row = rows[f.episodes[0]]
-                    row[prefix + "chunk_index"], row[prefix + "file_index"] = chunk, file
-                    if spans is not None:
-                        row[prefix + "from_timestamp"], row[prefix + "to_timestamp"] = spans[i]
-            deletes += _merged_away(stream, plan)
-        # The episodes table: head rows as they are on disk, then the (updated) tail rows.
-        stream, sizes["episodes"] = streams["episodes"], {}
-        schema = episodes_schema(self.features)
-        for li, inputs in plans["episodes"]:
-            tails = [f for f in inputs if f is not stream.head]
-            chunk, file = stream.location(li)
-            for f in tails:
-                rows[f.episodes[0]]["meta/episodes/chunk_index"] = chunk
-                rows[f.episodes[0]]["meta/episodes/file_index"] = file
-            if not tails:
-                sizes["episodes"][li] = inputs[0].size
-                continue
-            parts = [pq.read_table(root / stream.rel(f.li)).cast(schema) for f in inputs if f is stream.head]
-            parts.append(episodes_table([rows[f.episodes[0]] for f in tails], self.features))
-            staged = stage / f"episodes-{li}.parquet"
-            pq.write_table(pa.concat_tables(parts), staged)
-            moves.append((staged.name, stream.rel(li)))
-            sizes["episodes"][li] = staged.stat().st_size
-        deletes += _merged_away(stream, plans["episodes"])
-        self._count_bytes(_commit(root, stage, moves, deletes))
-        for name, stream in streams.items():
-            stream.apply(plans[name], sizes[name])
-        self._tail_rows.clear()
-        self._changes.put({"moved": {e: _without_stats(r) for e, r in rows.items()}})
+        """Fold the tail files into the heads when due (writing/merge.py), then publish the moved rows."""
+        merged = self._files.maybe_merge(final)
+        if merged is not None:
+            written, moved = merged
+            self._count_bytes(written)
+            self._changes.put({"moved": {e: _without_stats(r) for e, r in moved.items()}})
 
     def _count_bytes(self, written: dict[str, int]) -> None:
         for rel, size in written.items():
@@ -845,12 +740,6 @@ def _check_empty(root: Path) -> None:
 
 def _without_stats(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("stats/")}
-
-
-def _merged_away(stream: Stream, plan: list[tuple[int, list[StreamFile]]]) -> list[str]:
-    """Input files of a merge whose index no output re-uses: deleted by the merge's commit."""
-    outputs = {li for li, _ in plan}
-    return [stream.rel(f.li) for _, inputs in plan for f in inputs if f.li not in outputs]
 
 
 def _linear(row: dict, prefix: str, info: dict) -> int:
