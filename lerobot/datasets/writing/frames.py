@@ -1,6 +1,6 @@
 """What the writer checks and builds before anything reaches the format: feature dicts (`build_features`),
 frame validation (`validate_frame`), temporary paths and atomic JSON writes. The v3.0 layout and the arrow
-schemas are owned by `lerobot.datasets.formats.v30` (re-exported here for the writer's importers)."""
+schemas are owned by `lerobot.datasets.formats.v30`."""
 
 from __future__ import annotations
 
@@ -10,39 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lerobot.datasets.formats.common import CAMERA_DTYPES, INFO_PATH
-from lerobot.datasets.formats.v30 import (
-    DATA_PATH,
-    DEFAULT_CHUNK_SIZE,
-    DEFAULT_DATA_FILE_SIZE_IN_MB,
-    DEFAULT_VIDEO_FILE_SIZE_IN_MB,
-    EPISODES_PATH,
-    STAT_NAMES,
-    STATS_PATH,
-    TASKS_PATH,
-    VIDEO_PATH,
-    data_schema,
-    data_table,
-    episodes_schema,
-    episodes_table,
-)
-
-__all__ = [  # the layout and schemas are re-exported for existing importers (e.g. lerobot/datasets/convert.py)
-    "DATA_PATH",
-    "DEFAULT_CHUNK_SIZE",
-    "DEFAULT_DATA_FILE_SIZE_IN_MB",
-    "DEFAULT_VIDEO_FILE_SIZE_IN_MB",
-    "EPISODES_PATH",
-    "INFO_PATH",
-    "STAT_NAMES",
-    "STATS_PATH",
-    "TASKS_PATH",
-    "VIDEO_PATH",
-    "data_schema",
-    "data_table",
-    "episodes_schema",
-    "episodes_table",
-]
+from lerobot.datasets.formats.common import CAMERA_DTYPES
 
 IMAGES_DIR = "images"
 STAGING_DIR = ".staging"

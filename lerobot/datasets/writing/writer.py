@@ -89,7 +89,19 @@ from lerobot.datasets.compute_stats import (
     serialize_stats,
 )
 from lerobot.datasets.formats import v30
-from lerobot.datasets.formats.common import load_json_dict, validate_info
+from lerobot.datasets.formats.common import INFO_PATH, load_json_dict, validate_info
+from lerobot.datasets.formats.v30 import (
+    DATA_PATH,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_DATA_FILE_SIZE_IN_MB,
+    DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+    STATS_PATH,
+    TASKS_PATH,
+    VIDEO_PATH,
+    data_schema,
+    data_table,
+    episodes_table,
+)
 from lerobot.datasets.video_encoding import (
     StreamingVideoEncoder,
     VideoEncodingConfig,
@@ -100,20 +112,9 @@ from lerobot.datasets.video_encoding import (
 )
 from lerobot.datasets.writing.commit import _commit, recover
 from lerobot.datasets.writing.frames import (
-    DATA_PATH,
-    DEFAULT_CHUNK_SIZE,
-    DEFAULT_DATA_FILE_SIZE_IN_MB,
-    DEFAULT_VIDEO_FILE_SIZE_IN_MB,
     IMAGES_DIR,
-    INFO_PATH,
     STAGING_DIR,
-    STATS_PATH,
-    TASKS_PATH,
-    VIDEO_PATH,
     build_features,
-    data_schema,
-    data_table,
-    episodes_table,
     temp_image_path,
     validate_frame,
     write_json_file,
