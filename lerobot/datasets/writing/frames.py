@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lerobot.datasets.formats.common import CAMERA_DTYPES
+from lerobot.datasets.formats.v30 import DATA_PATH, VIDEO_PATH
 
 IMAGES_DIR = "images"
 STAGING_DIR = ".staging"
@@ -203,3 +204,41 @@ def validate_frame(frame: dict, features: dict[str, dict], allow_nan: bool = Fal
             )
         clean[key] = array.copy()
     return clean
+
+
+def new_info(
+    codebase_version: str,
+    fps: int,
+    features: dict[str, dict],
+    robot_type: str | None,
+    chunks_size: int,
+    data_files_size_in_mb: float,
+    video_files_size_in_mb: float,
+) -> dict:
+    """meta/info.json of a new, empty v3.0 dataset (the reference's keys, in its order), arguments checked."""
+    if not isinstance(fps, int) or isinstance(fps, bool) or fps <= 0:
+        raise ValueError(f"fps must be a positive int, got {fps!r}.")
+    if not isinstance(chunks_size, int) or chunks_size < 1:
+        raise ValueError(f"chunks_size must be an int >= 1, got {chunks_size!r}.")
+    for name, value in (
+        ("data_files_size_in_mb", data_files_size_in_mb),
+        ("video_files_size_in_mb", video_files_size_in_mb),
+    ):
+        if not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"{name} must be a positive number of MB, got {value!r}.")
+    has_video = any(ft["dtype"] == "video" for ft in features.values())
+    return {
+        "codebase_version": codebase_version,
+        "robot_type": robot_type,
+        "total_episodes": 0,
+        "total_frames": 0,
+        "total_tasks": 0,
+        "chunks_size": chunks_size,
+        "data_files_size_in_mb": data_files_size_in_mb,
+        "video_files_size_in_mb": video_files_size_in_mb,
+        "fps": fps,
+        "splits": {},
+        "data_path": DATA_PATH,
+        "video_path": VIDEO_PATH if has_video else None,
+        "features": features,
+    }

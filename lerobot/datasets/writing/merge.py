@@ -132,6 +132,54 @@ class TailFiles:
                 self.streams[f"videos/{key}"] = Stream(VIDEO_PATH, limit, chunks, {"video_key": key})
         self._tail_rows: dict[int, dict] = {}
 
+    def stage_episode(
+        self, stage: Path, row: dict, table: pa.Table, mp4s: dict[str, Path]
+    ) -> tuple[list[tuple[str, str]], tuple[str, str], dict[str, tuple[int, int]], dict]:
+        """Write a saved episode's tail files into `stage`: its rows (`table`), one mp4 per camera (the
+        episode's encoded `mp4s`, moved) and its episodes-table row (`row` without the file locations).
+
+        Returns (moves of the data and video files, the move of the episodes file, {stream: (index,
+        bytes)} of the new tail files, the complete row)."""
+        moves, sizes, row = [], {}, dict(row)
+        data = self.streams["data"]
+        li = data.next_li
+        # Tail files are small and short-lived: no column statistics (their footer would outweigh the rows).
+        pq.write_table(table, stage / "data.parquet", compression="snappy", write_statistics=False)
+        moves.append(("data.parquet", data.rel(li)))
+        sizes["data"] = (li, (stage / "data.parquet").stat().st_size)
+        row["data/chunk_index"], row["data/file_index"] = data.location(li)
+        for key, mp4 in mp4s.items():
+            stream, prefix = self.streams[f"videos/{key}"], f"videos/{key}/"
+            li = stream.next_li
+            staged = stage / f"{key}.mp4"
+            ((row[prefix + "from_timestamp"], row[prefix + "to_timestamp"]),) = concatenate_videos(
+                [mp4], staged
+            )
+            mp4.unlink()
+            moves.append((staged.name, stream.rel(li)))
+            sizes[f"videos/{key}"] = (li, staged.stat().st_size)
+            row[prefix + "chunk_index"], row[prefix + "file_index"] = stream.location(li)
+        episodes = self.streams["episodes"]
+        li = episodes.next_li
+        row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = episodes.location(li)
+        table = episodes_table([row], self.features)
+        row = {name: row[name] for name in table.column_names}  # the columns' order, as a reader sees them
+        # ~80 columns: the stored arrow schema and statistics would make the footer ~30x the row; the
+        # schema is the parquet one read back as the same arrow types (tests/datasets/test_write_merging.py)
+        pq.write_table(table, stage / "episodes.parquet", store_schema=False, write_statistics=False)
+        sizes["episodes"] = (li, (stage / "episodes.parquet").stat().st_size)
+        return moves, ("episodes.parquet", episodes.rel(li)), sizes, row
+
+    def continue_after(self, last_row: dict) -> None:
+        """Resume: the files of earlier sessions are sealed, new episodes start new files in every stream
+        (the reference's rule for data files). `last_row`: the episodes-table row of the last episode."""
+        for name, stream in self.streams.items():
+            prefix = "meta/episodes/" if name == "episodes" else f"{name}/"
+            li = int(last_row[prefix + "chunk_index"]) * stream.chunks_size + int(
+                last_row[prefix + "file_index"]
+            )
+            stream.next_li = li + 1
+
     def add_episode(self, episode: int, row: dict, sizes: dict[str, tuple[int, int]]) -> None:
         """Record a committed save: its row and, per stream, (index, bytes) of its new tail file."""
         for name, (li, size) in sizes.items():

@@ -91,21 +91,17 @@ from lerobot.datasets.compute_stats import (
 from lerobot.datasets.formats import v30
 from lerobot.datasets.formats.common import INFO_PATH, load_json_dict, validate_info
 from lerobot.datasets.formats.v30 import (
-    DATA_PATH,
     DEFAULT_CHUNK_SIZE,
     DEFAULT_DATA_FILE_SIZE_IN_MB,
     DEFAULT_VIDEO_FILE_SIZE_IN_MB,
     STATS_PATH,
     TASKS_PATH,
-    VIDEO_PATH,
     data_schema,
     data_table,
-    episodes_table,
 )
 from lerobot.datasets.video_encoding import (
     StreamingVideoEncoder,
     VideoEncodingConfig,
-    concatenate_videos,
     encode_video_frames,
     lower_thread_priority,
     probe_video_info,
@@ -115,6 +111,7 @@ from lerobot.datasets.writing.frames import (
     IMAGES_DIR,
     STAGING_DIR,
     build_features,
+    new_info,
     temp_image_path,
     validate_frame,
     write_json_file,
@@ -235,33 +232,15 @@ class DatasetWriter:
                 )
             video_config = video_config or VideoEncodingConfig(vcodec=vcodec)
         _check_empty(root)
-        if not isinstance(fps, int) or isinstance(fps, bool) or fps <= 0:
-            raise ValueError(f"fps must be a positive int, got {fps!r}.")
-        if not isinstance(chunks_size, int) or chunks_size < 1:
-            raise ValueError(f"chunks_size must be an int >= 1, got {chunks_size!r}.")
-        for name, value in (
-            ("data_files_size_in_mb", data_files_size_in_mb),
-            ("video_files_size_in_mb", video_files_size_in_mb),
-        ):
-            if not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"{name} must be a positive number of MB, got {value!r}.")
-        all_features = build_features(features, use_videos)
-        has_video = any(ft["dtype"] == "video" for ft in all_features.values())
-        info = {
-            "codebase_version": CODEBASE_VERSION,
-            "robot_type": robot_type,
-            "total_episodes": 0,
-            "total_frames": 0,
-            "total_tasks": 0,
-            "chunks_size": chunks_size,
-            "data_files_size_in_mb": data_files_size_in_mb,
-            "video_files_size_in_mb": video_files_size_in_mb,
-            "fps": fps,
-            "splits": {},
-            "data_path": DATA_PATH,
-            "video_path": VIDEO_PATH if has_video else None,
-            "features": all_features,
-        }
+        info = new_info(
+            CODEBASE_VERSION,
+            fps,
+            build_features(features, use_videos),
+            robot_type,
+            chunks_size,
+            data_files_size_in_mb,
+            video_files_size_in_mb,
+        )
         lock = WriterLock(root)
         lock.acquire()
         try:
@@ -360,13 +339,7 @@ class DatasetWriter:
             streaming_encoding,
         )
         if info["total_episodes"] > 0:
-            # Files of earlier sessions are sealed: new episodes start new files (as the reference's resume).
-            last = _last_episode_row(root)
-            streams = writer._files.streams
-            streams["data"].next_li = _linear(last, "data/", info) + 1
-            streams["episodes"].next_li = _linear(last, "meta/episodes/", info) + 1
-            for key in writer.video_keys:
-                streams[f"videos/{key}"].next_li = _linear(last, f"videos/{key}/", info) + 1
+            writer._files.continue_after(_last_episode_row(root))
         return writer
 
     # ------------------------------------------------------------------ properties
@@ -569,7 +542,6 @@ class DatasetWriter:
         if stage.exists():
             shutil.rmtree(stage)
         stage.mkdir(parents=True)
-        moves: list[tuple[str, str]] = []
 
         # Stats (cameras from the sampled PNGs).
         stats_input = dict(ep.columns)
@@ -578,67 +550,30 @@ class DatasetWriter:
         stats_input["timestamp"] = ep.columns["frame_index"] / self.fps
         ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
 
-        # Data parquet: a new tail file holding this episode's rows.
-        streams = self._files.streams
+        # The episode's tail files: its rows, one mp4 per camera, its row of the episodes table.
         table = data_table(
             ep.columns, {k: ep.camera_paths[k] for k in self.image_keys}, self.features, self._data_schema
         )
-        data_li = streams["data"].next_li
-        # Tail files are small and short-lived: no column statistics (their footer would outweigh the rows).
-        pq.write_table(table, stage / "data.parquet", compression="snappy", write_statistics=False)
-        moves.append(("data.parquet", streams["data"].rel(data_li)))
-        sizes = {"data": (data_li, (stage / "data.parquet").stat().st_size)}
-
-        # Videos: encode, then one new tail mp4 per camera.
-        video_cols: dict[str, object] = {}
+        mp4s = {}
         for key in self.video_keys:
             if key in ep.stream_encoders:
-                ep_mp4 = ep.stream_encoders[key].finish()
+                mp4s[key] = ep.stream_encoders[key].finish()
             else:
-                ep_mp4 = stage / f"{key}.episode.mp4"
-                encode_video_frames(ep.camera_paths[key][0].parent, ep_mp4, self.fps, self.video_config)
+                mp4s[key] = stage / f"{key}.episode.mp4"
+                encode_video_frames(ep.camera_paths[key][0].parent, mp4s[key], self.fps, self.video_config)
             if "info" not in self.features[key]:
-                self.features[key]["info"] = probe_video_info(ep_mp4)
-            stream = streams[f"videos/{key}"]
-            vli = stream.next_li
-            staged_v = stage / f"{key}.mp4"
-            ((from_ts, to_ts),) = concatenate_videos([ep_mp4], staged_v)
-            ep_mp4.unlink()
-            moves.append((f"{key}.mp4", stream.rel(vli)))
-            sizes[f"videos/{key}"] = (vli, staged_v.stat().st_size)
-            chunk, file = stream.location(vli)
-            video_cols[f"videos/{key}/chunk_index"] = chunk
-            video_cols[f"videos/{key}/file_index"] = file
-            video_cols[f"videos/{key}/from_timestamp"] = from_ts
-            video_cols[f"videos/{key}/to_timestamp"] = to_ts
-
-        # Episodes parquet: the episode's row in a new tail file.
-        data_chunk, data_file = streams["data"].location(data_li)
+                self.features[key]["info"] = probe_video_info(mp4s[key])
         row = {
             "episode_index": ep_index,
             "tasks": ep.tasks,
             "length": length,
-            "data/chunk_index": data_chunk,
-            "data/file_index": data_file,
             "dataset_from_index": ep.from_index,
             "dataset_to_index": ep.from_index + length,
-            **video_cols,
         }
         for key, ft_stats in ep_stats.items():
             for name, value in ft_stats.items():
                 row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
-        eli = streams["episodes"].next_li
-        row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = streams["episodes"].location(eli)
-        # ~80 columns: the stored arrow schema and statistics would make the footer ~30x the row; the
-        # schema is the parquet one read back as the same arrow types (tests/datasets/test_write_merging.py)
-        pq.write_table(
-            episodes_table([row], self.features),
-            stage / "episodes.parquet",
-            store_schema=False,
-            write_statistics=False,
-        )
-        episodes_move = ("episodes.parquet", streams["episodes"].rel(eli))
-        sizes["episodes"] = (eli, (stage / "episodes.parquet").stat().st_size)
+        moves, episodes_move, sizes, row = self._files.stage_episode(stage, row, table, mp4s)
 
         # tasks.parquet (only when this episode brought new tasks), stats.json, info.json (last).
         n_known = self.info["total_tasks"]
@@ -741,10 +676,6 @@ def _check_empty(root: Path) -> None:
 
 def _without_stats(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("stats/")}
-
-
-def _linear(row: dict, prefix: str, info: dict) -> int:
-    return int(row[prefix + "chunk_index"]) * info["chunks_size"] + int(row[prefix + "file_index"])
 
 
 def _video_config_from_info(info: dict) -> VideoEncodingConfig:
