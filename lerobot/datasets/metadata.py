@@ -152,7 +152,7 @@ class LeRobotDatasetMetadata:
                     "The dataset is incomplete or its info.json is stale."
                 )
 
-    def _apply_changes(self, changes: list[dict]) -> None:
+    def apply_writer_changes(self, changes: list[dict]) -> None:
         """Extend the loaded metadata with what a writer committed (`DatasetWriter.take_changes`): O(new
         episodes), nothing is re-read from disk."""
         loaded = self._loaded
@@ -302,6 +302,10 @@ class LeRobotDatasetMetadata:
                 f"Episode {episode_index} is not in dataset '{self.repo_id}' "
                 f"(episodes: {format_ranges(self.episode_indices)})."
             ) from None
+
+    def episode_position(self, episode_index: int) -> int:
+        """Row of an episode in the loaded episodes table (episodes are sorted by episode_index)."""
+        return self._episode_pos[int(episode_index)]
 
     def episode_range(self, episode_index: int) -> tuple[int, int]:
         """Global `index` range `[from, to)` of an episode."""

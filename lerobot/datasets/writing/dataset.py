@@ -103,7 +103,7 @@ class WritableDataset:
         if self.episodes is not None:  # a selection: rebuild it from disk (not used by the write path)
             self._reload()
             return
-        self.meta._apply_changes(changes)
+        self.meta.apply_writer_changes(changes)
         self._check_delta()
         moved = False
         bufs = self.__dict__.setdefault("_buffers", {})
@@ -111,7 +111,7 @@ class WritableDataset:
             if change.get("new") is not None:
                 self._append_episode(change["new"][0], change["new"][2], bufs)
             for ep in change["moved"]:
-                pos = self.meta._episode_pos[ep]
+                pos = self.meta.episode_position(ep)
                 for key in self.meta.video_keys:
                     self._video_files[key][pos] = self._video_location(ep, key)
                 moved = True
