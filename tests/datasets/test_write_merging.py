@@ -89,3 +89,35 @@ def test_saves_extend_the_view_and_merges_keep_a_valid_dataset(tmp_path):
     ds._build_plan()
     _assert_same_items(ds, fresh, range(n_frames), root)
     assert all(ds.writer.bytes_written[k] > 0 for k in ("data", "videos", "meta/episodes", "meta"))
+
+
+def test_unfinalized_dataset_reads_with_hf_datasets_as_the_reference_does(tmp_path):
+    """The reference's loader reads every data / episodes parquet file, in path order, with HF `datasets`:
+    a dataset mid-session (a head and tail files, never finalized) reads as one table in index order."""
+    import datasets
+
+    root = tmp_path / "ds"
+    ds = LeRobotDataset.create(
+        "local/ds",
+        10,
+        FEATURES,
+        root=root,
+        video_config=VideoEncodingConfig(vcodec="h264", preset="ultrafast"),
+    )
+    rng = np.random.default_rng(0)
+    for ep in range(7):  # a merge after the 3rd save: head [0, 1, 2], tails 3..6
+        for i in range(4):
+            ds.add_frame(make_frame(FEATURES, i, f"task {ep % 2}", rng))
+        ds.save_episode()
+    assert len(list(root.glob("data/*/*.parquet"))) == 5
+    cache = str(tmp_path / "hf_cache")
+    data = datasets.Dataset.from_parquet(
+        [str(p) for p in sorted(root.glob("data/*/*.parquet"))], cache_dir=cache
+    )
+    assert data["index"][:] == list(range(28))
+    assert isinstance(data.features["observation.images.top"], datasets.Image)
+    files = [str(p) for p in sorted(root.glob("meta/episodes/*/*.parquet"))]
+    episodes = datasets.Dataset.from_parquet(files, cache_dir=cache)
+    assert episodes["episode_index"][:] == list(range(7))
+    assert episodes["dataset_to_index"][:] == [4 * (e + 1) for e in range(7)]
+    ds.finalize()
