@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
 from lerobot.datasets.video_encoding import VideoEncodingConfig
-from lerobot.datasets.writer import DatasetWriter
+from lerobot.datasets.writing.writer import DatasetWriter
 
 CAMERA = "observation.image"
 BATCH_SIZE = 32

@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lerobot.datasets.video_encoding import VideoEncodingConfig, encode_video_arrays  # noqa: E402
-from lerobot.datasets.writer import DatasetWriter  # noqa: E402
+from lerobot.datasets.writing.writer import DatasetWriter  # noqa: E402
 from tests.datasets.factories import make_camera_frame  # noqa: E402
 
 FPS = 30

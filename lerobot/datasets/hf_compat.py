@@ -29,7 +29,7 @@ import pyarrow as pa
 import torch
 
 from lerobot.datasets.formats.common import BlobColumn, DatasetFormatError
-from lerobot.datasets.write_format import data_schema
+from lerobot.datasets.formats.v30 import data_schema
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
@@ -54,7 +54,7 @@ def hf_features_from_info(info: dict) -> datasets.Features:
     """`datasets.Features` of the data parquet columns declared by `info["features"]` (videos excluded).
 
     Built from the very `huggingface` schema metadata the writer embeds in data parquet files
-    (`write_format.data_schema`), so it equals what those files (and the reference's) declare:
+    (`formats.v30.data_schema`), so it equals what those files (and the reference's) declare:
     [1] -> Value(dtype), [N] -> List(Value(dtype), length=N) (`Sequence` in v2.x files; datasets >= 4
     reads both as List), image -> Image(), string -> Value("string").
     """

@@ -1,6 +1,6 @@
 """Upload a local dataset to the Hugging Face Hub (spec §2.4 `push_to_hub`, §1.8 version tags).
 
-Creates the dataset repo, uploads the folder (never the temporary `images/`, `.staging/` or `*.writing`),
+Creates the dataset repo, uploads the folder (never the temporary `images/`, `.staging/`, `*.writing` or a writer's `.writer.lock`),
 writes a dataset card (tags `LeRobot` + the user's, `task_categories: [robotics]`, the parquet `configs`
 entry and `info.json` embedded, as the reference's v3 card), and tags the commit with the codebase
 version (`v3.0`), deleting an older tag of that name first.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from lerobot.datasets.formats.common import INFO_PATH
 
 CARD_TEMPLATE = """---
 {yaml}---
@@ -67,7 +69,7 @@ def push_dataset_to_hub(
     from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
 
     root = Path(root)
-    info_path = root / "meta/info.json"
+    info_path = root / INFO_PATH
     if not info_path.is_file():
         raise FileNotFoundError(f"Cannot push {root}: {info_path} does not exist (is it a dataset root?).")
     info = json.loads(info_path.read_text(encoding="utf-8"))
@@ -78,13 +80,13 @@ def push_dataset_to_hub(
         raise RuntimeError(
             f"Cannot push {root}: a save is in progress or was interrupted ({staging} is not empty: "
             f"{sorted(p.name for p in staging.iterdir())}); call finalize() or run "
-            "lerobot.datasets.writer.recover(root) first."
+            "lerobot.datasets.writing.writer.recover(root) first."
         )
     api = HfApi()
     repo_url = api.create_repo(repo_id, private=private, repo_type="dataset", exist_ok=True)
     if branch:
         api.create_branch(repo_id, branch=branch, repo_type="dataset", exist_ok=True)
-    ignore = ["images/*", ".staging/*", "*.writing"] + ([] if push_videos else ["videos/*"])
+    ignore = ["images/*", ".staging/*", "*.writing", ".writer.lock"] + ([] if push_videos else ["videos/*"])
     upload_kwargs = {
         "repo_id": repo_id,
         "folder_path": root,

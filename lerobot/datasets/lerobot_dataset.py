@@ -30,12 +30,26 @@ from lerobot.datasets.formats.common import (
 )
 from lerobot.datasets.metadata import INFO_PATH, LeRobotDatasetMetadata  # noqa: F401  (re-exported)
 from lerobot.datasets.utils import check_delta_timestamps, format_ranges
-from lerobot.utils.constants import hf_lerobot_home
+from lerobot.datasets.writing.dataset import WritableDataset
 
 logger = logging.getLogger(__name__)
 
 
-class LeRobotDataset(torch.utils.data.Dataset):
+def _check_shared_meta(meta, repo_id: str, root, revision) -> None:
+    if not isinstance(meta, LeRobotDatasetMetadata):
+        raise TypeError(f"meta must be a LeRobotDatasetMetadata, got {type(meta).__name__}.")
+    if not meta.info:
+        raise ValueError(
+            "meta has read no metadata yet: pass a LeRobotDatasetMetadata(repo_id, root) object."
+        )
+    for name, given, has in (("repo_id", repo_id, meta.repo_id), ("revision", revision, meta.revision)):
+        if given is not None and given != has:
+            raise ValueError(f"{name}={given!r} differs from the shared meta's {name}={has!r}.")
+    if root is not None and Path(root) != meta.root:
+        raise ValueError(f"root={str(root)!r} differs from the shared meta's root {str(meta.root)!r}.")
+
+
+class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
     """Frames of a LeRobot dataset as a map-style torch Dataset (spec §2.2-2.3).
 
     Args:
@@ -50,6 +64,8 @@ class LeRobotDataset(torch.utils.data.Dataset):
         download_videos: False skips fetching mp4 files.
         video_backend: passed to the video decoder (None = its default).
         return_uint8: camera frames as uint8 (C,H,W) instead of float in [0, 1] (faster; normalise later).
+        meta: an already loaded `LeRobotDatasetMetadata` of this dataset, shared instead of read again
+            (the train script builds the metadata once for the policy, the dataset and the sampler).
     """
 
     def __init__(
@@ -65,9 +81,13 @@ class LeRobotDataset(torch.utils.data.Dataset):
         download_videos: bool = True,
         video_backend: str | None = None,
         return_uint8: bool = False,
+        meta: LeRobotDatasetMetadata | None = None,
     ):
         super().__init__()
-        meta = LeRobotDatasetMetadata(repo_id, root, revision, force_cache_sync=force_cache_sync)
+        if meta is None:
+            meta = LeRobotDatasetMetadata(repo_id, root, revision, force_cache_sync=force_cache_sync)
+        else:
+            _check_shared_meta(meta, repo_id, root, revision)
         self._init_state(
             meta,
             episodes=episodes,
@@ -363,6 +383,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_hf_cache", None)  # rebuilt on demand, not shipped to spawned DataLoader workers
+        state.pop("_buffers", None)  # spare capacity of the columns a writer extends (the views suffice)
         return state
 
     def _decode_images(self, key: str, rows: np.ndarray | int) -> torch.Tensor:
@@ -380,7 +401,7 @@ class LeRobotDataset(torch.utils.data.Dataset):
 
         path, from_ts = self._video_files[key][self._row_ep_pos[idx]]
         query_ts = (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist()
-        return decode_video_frames(
+        frames = decode_video_frames(
             path,
             query_ts,
             self.tolerance_s,
@@ -388,6 +409,13 @@ class LeRobotDataset(torch.utils.data.Dataset):
             video_key=key,
             return_uint8=self.return_uint8,
         )
+        h, w, c = self.meta.features[key]["shape"]
+        if tuple(frames.shape[1:]) != (c, h, w):
+            raise DatasetFormatError(
+                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
+                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
+            )
+        return frames
 
     def set_image_transforms(self, image_transforms: Callable | None) -> None:
         if image_transforms is not None and not callable(image_transforms):
@@ -443,159 +471,4 @@ class LeRobotDataset(torch.utils.data.Dataset):
             f"LeRobotDataset(repo_id={self.repo_id!r}, root='{self.root}', version={self.meta.codebase_version}, "
             f"num_episodes={self.num_episodes}, num_frames={self.num_frames}, fps={self.fps}, "
             f"camera_keys={self.meta.camera_keys}, delta_timestamps={self.delta_timestamps})"
-        )
-
-    # =====================================================================================================
-    # Write side (create, add_frame, save_episode, clear_episode_buffer, finalize, resume): thin delegations
-    # to lerobot/datasets/writer.py go in this section. Use `LeRobotDatasetMetadata._new_unloaded(...)`,
-    # `LeRobotDataset._new_unloaded(meta, ...)` to build objects for a root without reading it, and
-    # `_reload()` to refresh the read view after episodes were saved.
-    # =====================================================================================================
-    @classmethod
-    def create(
-        cls,
-        repo_id: str,
-        fps: int,
-        features: dict[str, dict],
-        root: str | Path | None = None,
-        robot_type: str | None = None,
-        use_videos: bool = True,
-        tolerance_s: float = 1e-4,
-        image_writer_processes: int = 0,
-        image_writer_threads: int = 0,
-        video_backend: str | None = None,
-        **writer_kwargs,
-    ) -> "LeRobotDataset":
-        """A new, empty v3.0 dataset at `root` (default `$HF_LEROBOT_HOME/<repo_id>`, must not exist).
-
-        `writer_kwargs` go to `DatasetWriter.create`: `chunks_size`, `data_files_size_in_mb`,
-        `video_files_size_in_mb`, `vcodec` ("libsvtav1" default, "h264", "hevc") or `video_config` (a
-        `VideoEncodingConfig`: codec, crf, preset...), `streaming_encoding` (encode while recording, no
-        temporary PNGs: the one flag that keeps a 30 fps 2-camera loop real time on a small CPU),
-        `allow_nan`. Record with `add_frame(frame)` / `save_episode()`, end with `finalize()`.
-        """
-        from lerobot.datasets.writer import DatasetWriter
-
-        meta = LeRobotDatasetMetadata._new_unloaded(
-            repo_id, root if root is not None else hf_lerobot_home() / repo_id
-        )
-        writer = DatasetWriter.create(
-            meta.root,
-            fps,
-            features,
-            robot_type=robot_type,
-            use_videos=use_videos,
-            image_writer_processes=image_writer_processes,
-            image_writer_threads=image_writer_threads,
-            **writer_kwargs,
-        )
-        return cls._attach_writer(meta, writer, tolerance_s=tolerance_s, video_backend=video_backend)
-
-    @classmethod
-    def resume(
-        cls,
-        repo_id: str,
-        root: str | Path,
-        tolerance_s: float = 1e-4,
-        image_writer_processes: int = 0,
-        image_writer_threads: int = 0,
-        video_backend: str | None = None,
-        **writer_kwargs,
-    ) -> "LeRobotDataset":
-        """Open an existing local v3.0 dataset to append episodes (runs the crash-recovery pass first)."""
-        from lerobot.datasets.writer import DatasetWriter
-
-        meta = LeRobotDatasetMetadata._new_unloaded(repo_id, root)
-        writer = DatasetWriter.resume(
-            meta.root,
-            image_writer_processes=image_writer_processes,
-            image_writer_threads=image_writer_threads,
-            **writer_kwargs,
-        )
-        return cls._attach_writer(meta, writer, tolerance_s=tolerance_s, video_backend=video_backend)
-
-    @classmethod
-    def _attach_writer(cls, meta: LeRobotDatasetMetadata, writer, **kwargs) -> "LeRobotDataset":
-        meta.info = writer.info  # features/fps for the caller while nothing is saved yet
-        obj = cls._new_unloaded(meta, **kwargs)
-        obj.writer = writer
-        if writer.info["total_episodes"] > 0:
-            obj._reload()
-        return obj
-
-    def _refresh_after_write(self) -> None:
-        """Re-read the metadata/frames and close cached video readers: saving replaces shared mp4 files
-        (same path, new content). The cache would reopen a replaced file on its next use anyway; closing
-        now releases the old files at once."""
-        from lerobot.datasets.video_utils import clear_video_reader_cache
-
-        clear_video_reader_cache()
-        if self.writer.info["total_episodes"] > 0:
-            self._reload()
-
-    def _require_writer(self):
-        writer = getattr(self, "writer", None)
-        if writer is None:
-            raise RuntimeError(
-                "This dataset was opened for reading; use LeRobotDataset.create(...) or "
-                "LeRobotDataset.resume(repo_id, root) to record episodes."
-            )
-        return writer
-
-    @property
-    def episode_buffer(self) -> dict | None:
-        return getattr(getattr(self, "writer", None), "episode_buffer", None)
-
-    def add_frame(self, frame: dict) -> None:
-        """Append one frame (every user feature + "task"); raises ValueError naming the bad key."""
-        self._require_writer().add_frame(frame)
-
-    def save_episode(self, wait: bool = True):
-        """Write the buffered episode (durable when this returns; `wait=False` returns a future)."""
-        future = self._require_writer().save_episode(wait=wait)
-        if wait:
-            self._refresh_after_write()
-        return future
-
-    def clear_episode_buffer(self) -> None:
-        self._require_writer().clear_episode_buffer()
-
-    def finalize(self) -> None:
-        """Wait for background saves and release the writer's pools (idempotent)."""
-        writer = getattr(self, "writer", None)
-        if writer is None:
-            return
-        writer.finalize()
-        self._refresh_after_write()
-
-    def push_to_hub(
-        self,
-        branch: str | None = None,
-        tags: list[str] | None = None,
-        license: str | None = "apache-2.0",
-        tag_version: bool = True,
-        push_videos: bool = True,
-        private: bool = False,
-        allow_patterns: list[str] | str | None = None,
-        upload_large_folder: bool = False,
-        **card_kwargs,
-    ) -> str:
-        """Upload `root` to the Hub dataset repo `repo_id` with a dataset card and the codebase-version tag
-        (spec §2.4); see `lerobot.datasets.hub_upload.push_dataset_to_hub`."""
-        from lerobot.datasets.hub_upload import push_dataset_to_hub
-
-        if getattr(self, "writer", None) is not None:
-            self.writer.wait()  # every queued episode committed before uploading
-        return push_dataset_to_hub(
-            self.root,
-            self.repo_id,
-            branch=branch,
-            tags=tags,
-            license=license,
-            tag_version=tag_version,
-            push_videos=push_videos,
-            private=private,
-            allow_patterns=allow_patterns,
-            upload_large_folder=upload_large_folder,
-            **card_kwargs,
         )

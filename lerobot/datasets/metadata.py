@@ -15,12 +15,18 @@ from lerobot.datasets.backward_compat import (
 )
 from lerobot.datasets.compute_stats import aggregate_stats
 from lerobot.datasets.formats import v21, v30
-from lerobot.datasets.formats.common import LoadedMeta, load_json_dict, validate_info
+from lerobot.datasets.formats.common import (
+    INFO_PATH,
+    DatasetFormatError,
+    LoadedMeta,
+    append_rows,
+    check_stats_finite,
+    load_json_dict,
+    validate_info,
+)
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import format_ranges
 from lerobot.utils.constants import hf_lerobot_home
-
-INFO_PATH = "meta/info.json"
 
 
 class LeRobotDatasetMetadata:
@@ -39,9 +45,11 @@ class LeRobotDatasetMetadata:
         force_cache_sync: bool = False,
     ):
         self._init_empty(repo_id, root, revision)
-        if force_cache_sync or self._missing_meta_files():
-            self._download(["meta/"], what=", ".join(self._missing_meta_files()) or "metadata (forced sync)")
-        self._reload()
+        missing, info = self._missing_meta_files()
+        if force_cache_sync or missing:
+            self._download(["meta/"], what=", ".join(missing) or "metadata (forced sync)")
+            info = None  # read again after the download
+        self._reload(info)  # info.json is parsed once
 
     # -- construction helpers (also used by the write side) ------------------------------------------
     def _init_empty(self, repo_id: str, root: str | Path | None, revision: str | None) -> None:
@@ -54,6 +62,7 @@ class LeRobotDatasetMetadata:
         self._family = "v3"
         self._loaded = LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)
         self._stats: dict | None = None
+        self._episode_pos: dict[int, int] = {}
 
     @classmethod
     def _new_unloaded(cls, repo_id: str, root: str | Path, revision: str | None = None):
@@ -62,18 +71,19 @@ class LeRobotDatasetMetadata:
         obj._init_empty(repo_id, root, revision)
         return obj
 
-    def _missing_meta_files(self) -> list[str]:
+    def _missing_meta_files(self) -> tuple[list[str], dict | None]:
+        """(metadata files missing under root, the parsed info.json or None when it is missing)."""
         info_path = self.root / INFO_PATH
         if not info_path.is_file():
-            return [INFO_PATH]
+            return [INFO_PATH], None
         info = load_json_dict(info_path)
         if "codebase_version" not in info:
-            return []  # _reload() reports the missing key
+            return [], info  # _reload() reports the missing key
         family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
         reader = v21 if family == "v2" else v30
         if info.get("total_episodes", 1) == 0:
-            return []
-        return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()]
+            return [], info
+        return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()], info
 
     def _download(
         self, allow_patterns: list[str] | None, what: str, ignore_patterns: list[str] | None = None
@@ -102,15 +112,16 @@ class LeRobotDatasetMetadata:
                 f"'{self.repo_id}' failed: {type(e).__name__}: {e}"
             ) from e
 
-    def _reload(self) -> None:
-        """(Re-)read everything under `root/meta` (after a writer saved episodes, for instance)."""
+    def _reload(self, info: dict | None = None) -> None:
+        """(Re-)read everything under `root/meta` (`info`: info.json already parsed by the caller)."""
         info_path = self.root / INFO_PATH
-        info = load_json_dict(info_path)
+        info = load_json_dict(info_path) if info is None else info
         validate_info(info, info_path)
         self._family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
         reader = v21 if self._family == "v2" else v30
         self.info = info
         self._loaded = reader.load_meta(self.root, info, info_path)
+        self._check_totals(info_path)
         if self._loaded.stats is not None:
             self._stats = self._loaded.stats
         elif self._loaded.episodes_stats:
@@ -123,7 +134,49 @@ class LeRobotDatasetMetadata:
             )
         else:
             self._stats = None
+        # (per-episode stats are checked by the version reader, where they are parsed)
+        stats_file = "meta/stats.json" if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
+        check_stats_finite(self._stats, str(self.root / stats_file))
         self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
+
+    def _check_totals(self, info_path: Path) -> None:
+        """info.json's total_episodes / total_frames equal what the episodes table holds."""
+        episodes = self._loaded.episodes
+        source = self.root / self._reader.EPISODES_SOURCE
+        frames = int(sum(int(r["length"]) for r in episodes))
+        for key, have in (("total_episodes", len(episodes)), ("total_frames", frames)):
+            if self.info[key] != have:
+                raise DatasetFormatError(
+                    f"{info_path}: '{key}' is {self.info[key]}, but {source} holds {have} "
+                    f"({'episodes' if key == 'total_episodes' else 'frames, summing the episode lengths'}). "
+                    "The dataset is incomplete or its info.json is stale."
+                )
+
+    def apply_writer_changes(self, changes: list[dict]) -> None:
+        """Extend the loaded metadata with what a writer committed (`DatasetWriter.take_changes`): O(new
+        episodes), nothing is re-read from disk."""
+        loaded = self._loaded
+        for change in changes:
+            if "info" in change:
+                self.info = change["info"]
+                self._family = "v3"
+                loaded.tasks = change["tasks"]
+                self._stats = change["stats"]
+            if change.get("new") is not None:
+                row, episode_stats, _ = change["new"]
+                ep, n = int(row["episode_index"]), len(loaded.episodes)
+                self._episode_pos[ep] = n
+                loaded.episodes.append(row)
+                loaded.episodes_stats[ep] = episode_stats
+                bufs = self.__dict__.setdefault("_buffers", {})
+                loaded.from_index = append_rows(
+                    bufs, "from", loaded.from_index, np.array([row["dataset_from_index"]])
+                )
+                loaded.to_index = append_rows(
+                    bufs, "to", loaded.to_index, np.array([row["dataset_to_index"]])
+                )
+            for ep, row in change["moved"].items():
+                loaded.episodes[self._episode_pos[ep]] = row
 
     @property
     def _reader(self):
@@ -249,6 +302,10 @@ class LeRobotDatasetMetadata:
                 f"Episode {episode_index} is not in dataset '{self.repo_id}' "
                 f"(episodes: {format_ranges(self.episode_indices)})."
             ) from None
+
+    def episode_position(self, episode_index: int) -> int:
+        """Row of an episode in the loaded episodes table (episodes are sorted by episode_index)."""
+        return self._episode_pos[int(episode_index)]
 
     def episode_range(self, episode_index: int) -> tuple[int, int]:
         """Global `index` range `[from, to)` of an episode."""

@@ -216,9 +216,14 @@ def control_robot(cfg: ControlPipelineConfig, input_fn: Callable[[str], str] = i
 
 def main(args: list[str] | None = None) -> None:
     from lerobot.configs.parser import parse
+    from lerobot.datasets.writing.lock import DatasetLockedError
 
     logging.basicConfig(level=logging.INFO)
-    result = control_robot(parse(ControlPipelineConfig, sys.argv[1:] if args is None else args))
+    try:
+        result = control_robot(parse(ControlPipelineConfig, sys.argv[1:] if args is None else args))
+    except DatasetLockedError as e:  # another recording holds the dataset: one line, no traceback
+        print(f"control_robot.py: error: {e}", file=sys.stderr)
+        sys.exit(2)
     if isinstance(result, dict):
         print("Loop stats:", {k: round(v, 3) for k, v in result.items()})
 

@@ -373,8 +373,14 @@ def record_session(
 
 
 def main(args: list[str] | None = None) -> None:
+    from lerobot.datasets.writing.lock import DatasetLockedError
+
     logging.basicConfig(level=logging.INFO)
-    dataset, stats = record(parse(RecordConfig, args))
+    try:
+        dataset, stats = record(parse(RecordConfig, args))
+    except DatasetLockedError as e:  # another recording holds the dataset: one line, no traceback
+        print(f"lerobot-record: error: {e}", file=sys.stderr)
+        sys.exit(2)
     print(f"Recorded {dataset.num_episodes} episodes ({dataset.num_frames} frames) in {dataset.root}")
     for i, s in enumerate(stats):
         print(f"episode loop {i}:", {k: round(v, 3) for k, v in s.items()})

@@ -124,6 +124,7 @@ def make_dataset(cfg: TrainPipelineConfig):
         delta_timestamps=resolve_delta_timestamps(cfg.policy, meta),
         revision=ds_cfg.revision,
         video_backend=ds_cfg.video_backend,
+        meta=meta,  # read once, shared with the policy (below) and the sampler (through the dataset)
     )
     stats = meta.stats
     if ds_cfg.use_imagenet_stats and stats is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lerobot.datasets.video_encoding import VideoEncodingConfig
-from lerobot.datasets.writer import DatasetWriter
+from lerobot.datasets.writing.writer import DatasetWriter
 
 DEFAULT_TASKS = ("Pick up the red cube.", "Stack the blue block on the green block.")
 

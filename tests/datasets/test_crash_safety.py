@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from lerobot.datasets.lerobot_dataset import LeRobotDataset
 from lerobot.datasets.video_encoding import VideoEncodingConfig
-from lerobot.datasets.writer import DatasetWriter, recover
+from lerobot.datasets.writing.writer import DatasetWriter, recover
 from tests.datasets.factories import make_dataset, make_features, make_frame
 
 FEATURES = {
@@ -49,6 +50,13 @@ def _writer_loop(root, write_fd, seed):
             video_files_size_in_mb=0.01,
             streaming_encoding=streaming,
         )
+    merge = writer._files._merge
+
+    def announced_merge(plans):  # tell the parent, so that some kills land inside a merge
+        os.write(write_fd, b"merge\n")
+        return merge(plans)
+
+    writer._files._merge = announced_merge
     episode = writer.info["total_episodes"]
     while True:
         for i in range(int(rng.integers(2, 6))):
@@ -70,6 +78,11 @@ def _check_dataset(root, min_episodes):
         rows += pq.read_table(path).to_pylist()
     assert [r["episode_index"] for r in rows] == list(range(n_eps))
     assert rows[-1]["dataset_to_index"] == info["total_frames"]
+    # as a loader that globs the data files reads them: rows 0..N-1 in path order, no duplicates
+    index = [
+        pq.read_table(p, columns=["index"]).column("index").to_numpy() for p in sorted(root.glob("data/*/*"))
+    ]
+    np.testing.assert_array_equal(np.concatenate(index), np.arange(info["total_frames"]))
     frames_per_video: dict[tuple, int] = {}
     for r in rows:
         data = pq.read_table(
@@ -101,32 +114,51 @@ def test_sigkill_at_random_moments_keeps_saved_episodes(tmp_path):
     rnd = random.Random(0)
     total_saved = 0
     kills_mid_save = 0
+    kills_mid_merge = 0
     for trial in range(TRIALS):
         read_fd, write_fd = os.pipe()
         proc = ctx.Process(target=_writer_loop, args=(root, write_fd, trial), daemon=True)
         proc.start()
         os.close(write_fd)
+        output = b""
         if trial % 4 == 3:
             # every 4th trial first waits for one saved episode, so the run makes progress on a slow machine
             select.select([read_fd], [], [], 30)
-        time.sleep(rnd.uniform(0.05, 0.8))
+        if trial % 3 == 1:
+            # every 3rd trial is killed a few ms after a merge starts
+            deadline = time.monotonic() + 30
+            while b"merge" not in output and time.monotonic() < deadline:
+                if select.select([read_fd], [], [], 1)[0]:
+                    output += os.read(read_fd, 4096)
+            time.sleep(rnd.uniform(0.0, 0.03))
+        else:
+            time.sleep(rnd.uniform(0.05, 0.8))
         os.kill(proc.pid, signal.SIGKILL)
         proc.join()
-        with os.fdopen(read_fd) as f:
-            saved = [int(line) for line in f.read().split()]
+        with os.fdopen(read_fd, "rb") as f:
+            output += f.read()
+        saved = [int(line) for line in output.decode().split() if line != "merge"]
         if saved:
             total_saved = saved[-1] + 1
         # Before recovery every parquet file on disk is complete (footer written).
         for path in root.glob("[dm]*/**/*.parquet"):
             pq.ParquetFile(path)
-        if (root / ".staging").exists():
+        staging = root / ".staging"
+        if staging.exists():
             kills_mid_save += 1
+            kills_mid_merge += any(p.name.startswith("merge-") for p in staging.iterdir())
+        in_commit = staging.exists() and any(staging.glob("*/COMMIT.json"))
+        # valid as it is, before any recovery, and the library's reader loads every saved episode
+        valid = (root / "meta/info.json").is_file() and not in_commit and _check_dataset(root, total_saved)
+        if valid and trial % 2 == 0:
+            assert LeRobotDataset("local/ds", root=root).num_episodes >= total_saved
         recover(root)
         if (root / "meta/info.json").is_file():
             on_disk = _check_dataset(root, total_saved)
             total_saved = on_disk  # a save may have committed right before its report was written
     assert total_saved >= 5, "the writer never got going: the test would prove nothing"
     assert kills_mid_save >= 1, "no kill landed inside a save: make the kill times denser"
+    assert kills_mid_merge >= 1, "no kill landed inside a merge"
     # resume after the last crash, add one episode, and read everything with the library's reader
     writer = DatasetWriter.resume(root, video_config=VideoEncodingConfig(vcodec="h264", preset="ultrafast"))
     rng = np.random.default_rng(99)
@@ -135,8 +167,7 @@ def test_sigkill_at_random_moments_keeps_saved_episodes(tmp_path):
     writer.save_episode()
     writer.finalize()
     assert _check_dataset(root, total_saved + 1) == total_saved + 1
-    lerobot_dataset = pytest.importorskip("lerobot.datasets.lerobot_dataset")
-    ds = lerobot_dataset.LeRobotDataset("local/ds", root=root)
+    ds = LeRobotDataset("local/ds", root=root)
     assert ds.meta.total_episodes == total_saved + 1
     last = ds[len(ds) - 1]
     assert last["task"] == "after crash" and int(last["frame_index"]) == 2
@@ -147,22 +178,34 @@ class _SimulatedCrashError(Exception):
     pass
 
 
-@pytest.mark.parametrize("renames_before_crash", [None, 0, 2, 5])
-def test_crash_inside_the_commit_is_rolled_forward_or_back(tmp_path, monkeypatch, renames_before_crash):
-    """Deterministic version of the kill test for the commit window: a crash before COMMIT.json (None)
-    loses the episode; a crash after it, with any number of files already moved, keeps it."""
+@pytest.mark.parametrize(
+    ("commit", "renames_before_crash"),
+    [("save", None), ("save", 0), ("save", 2), ("save", 5), ("merge", None), ("merge", 0), ("merge", 2)],
+)
+def test_crash_inside_the_commit_is_rolled_forward_or_back(
+    tmp_path, monkeypatch, commit, renames_before_crash
+):
+    """Deterministic version of the kill test for the commit window of a save or of a merge: a crash before
+    COMMIT.json (None) loses the save (a merge: nothing), a crash after it, with any number of files already
+    moved, keeps it."""
     root = tmp_path / "ds"
     config = VideoEncodingConfig(vcodec="h264", preset="ultrafast")
     writer = DatasetWriter.create(root, 10, FEATURES, video_config=config)
     rng = np.random.default_rng(0)
-    for i in range(3):
-        writer.add_frame(make_frame(FEATURES, i, "first", rng))
-    writer.save_episode()
+    saved_before = 1 if commit == "save" else 2  # with 1 + 1 saved, the 3rd save triggers a merge
+    for _ in range(saved_before):
+        for i in range(3):
+            writer.add_frame(make_frame(FEATURES, i, "first", rng))
+        writer.save_episode()
     real_replace = os.replace
-    state = {"committed": False, "moves": 0}
+    state = {"commits": 0, "committed": False, "moves": 0}
+    skip_commits = 0 if commit == "save" else 1  # a merge commits after the save of the 3rd episode
 
     def crashing_replace(src, dst):
         if os.path.basename(dst) == "COMMIT.json":
+            state["commits"] += 1
+            if state["commits"] <= skip_commits:
+                return real_replace(src, dst)
             if renames_before_crash is None:
                 raise _SimulatedCrashError("power cut before the commit point")
             real_replace(src, dst)
@@ -180,9 +223,13 @@ def test_crash_inside_the_commit_is_rolled_forward_or_back(tmp_path, monkeypatch
     with pytest.raises(_SimulatedCrashError):
         writer.save_episode()
     monkeypatch.setattr(os, "replace", real_replace)
+    if commit == "merge":
+        assert any(p.name.startswith("merge-") for p in (root / ".staging").iterdir())
+    writer._lock.release()  # the crashed process is gone: the kernel drops its lock
     actions = recover(root)
-    expected = 1 if renames_before_crash is None else 2
-    assert any(("rolled forward" if expected == 2 else "discarded") in a for a in actions)
+    expected = saved_before + (0 if commit == "save" and renames_before_crash is None else 1)
+    rolled = renames_before_crash is not None
+    assert any(("rolled forward" if rolled else "discarded") in a for a in actions)
     assert _check_dataset(root, expected) == expected
     resumed = DatasetWriter.resume(root, video_config=config)
     for i in range(2):

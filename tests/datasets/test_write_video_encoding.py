@@ -4,7 +4,6 @@ import av
 import numpy as np
 import pytest
 
-from lerobot.datasets.image_writer import write_image
 from lerobot.datasets.video_encoding import (
     StreamingVideoEncoder,
     VideoEncodingConfig,
@@ -15,6 +14,7 @@ from lerobot.datasets.video_encoding import (
     encode_video_frames,
     probe_video_info,
 )
+from lerobot.datasets.writing.image_writer import write_image
 from tests.datasets.factories import make_camera_frame
 
 

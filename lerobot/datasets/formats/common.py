@@ -5,12 +5,17 @@ surfaces as a traceback from deep inside json or pyarrow.
 """
 
 import json
+import math
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+INFO_PATH = "meta/info.json"  # the same in every codebase version
 
 
 class DatasetFormatError(ValueError):
@@ -104,6 +109,13 @@ def check_relative_template(template: object, key: str, source: Path, example: d
         raise DatasetFormatError(
             f"{source}: '{key}' must be a non-empty path template string, got {template!r}."
         )
+    for _, field_name, spec, _ in string.Formatter().parse(template):
+        width = re.match(r"^\D*?(\d+)", spec or "")
+        if field_name is not None and width and int(width.group(1)) > MAX_TEMPLATE_WIDTH:
+            raise DatasetFormatError(
+                f"{source}: '{key}' = {template!r}: field '{field_name}' has width {int(width.group(1))} "
+                f"(at most {MAX_TEMPLATE_WIDTH}; the reference uses 3 and 6)."
+            )
     try:
         rel = template.format(**example)
     except (KeyError, IndexError, ValueError) as e:
@@ -170,6 +182,33 @@ class BlobColumn:
         return BlobColumn(np.frombuffer(b"".join(values), dtype=np.uint8).copy(), offsets)
 
 
+def append_rows(
+    buffers: dict, key: str, view: "np.ndarray | BlobColumn | None", new: "np.ndarray | BlobColumn"
+) -> "np.ndarray | BlobColumn":
+    """`view` followed by the rows of `new`, in amortized O(len(new)).
+
+    `view` is a prefix of the capacity array `buffers[key]` (kept by the caller between calls); the
+    capacity doubles when exceeded, so appending an episode does not copy the rows before it. Views
+    handed out earlier stay valid (only rows past their end are written)."""
+    if isinstance(new, BlobColumn):
+        old = (
+            view if isinstance(view, BlobColumn) else BlobColumn(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        )
+        data = append_rows(buffers, key + "/data", old.data, new.data)
+        offsets = append_rows(buffers, key + "/offsets", old.offsets, new.offsets[1:] + len(old.data))
+        return BlobColumn(data, offsets)
+    n, k = (0 if view is None else len(view)), len(new)
+    buf = buffers.get(key)
+    if buf is None or view is None or view.base is not buf or len(buf) < n + k:
+        template = new if n == 0 else view
+        buf = np.empty((max(2 * (n + k), 64), *template.shape[1:]), dtype=template.dtype)
+        if n:
+            buf[:n] = view
+        buffers[key] = buf
+    buf[n : n + k] = new
+    return buf[: n + k]
+
+
 def concat_columns(parts: list) -> "np.ndarray | BlobColumn":
     """Concatenate per-file columns (numpy arrays or BlobColumns)."""
     if not parts:
@@ -223,34 +262,104 @@ REQUIRED_INFO_KEYS = ("codebase_version", "fps", "features", "data_path", "total
 CAMERA_DTYPES = ("image", "video")
 
 
+INDEX_FEATURES = ("index", "episode_index", "frame_index", "task_index")
+MAX_TEMPLATE_WIDTH = 12  # the reference uses 3 (chunk/file) and 6 (episode) digits
+
+
+def _known_dtype(dtype: str) -> bool:
+    if dtype in CAMERA_DTYPES or dtype == "string":
+        return True
+    try:
+        return np.dtype(dtype).kind in "biuf"
+    except TypeError:
+        return False
+
+
 def validate_info(info: dict, source: Path) -> None:
-    """Check the parts of meta/info.json every reader relies on."""
+    """Check the parts of meta/info.json every reader relies on (each error names the file and the key)."""
     require_keys(info, REQUIRED_INFO_KEYS, str(source))
     fps = info["fps"]
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0:
-        raise DatasetFormatError(f"{source}: 'fps' must be a positive number, got {fps!r}.")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) or fps <= 0:
+        raise DatasetFormatError(f"{source}: 'fps' must be a finite number > 0, got {fps!r}.")
     for key in ("total_episodes", "total_frames"):
         if isinstance(info[key], bool) or not isinstance(info[key], int) or info[key] < 0:
             raise DatasetFormatError(f"{source}: '{key}' must be a non-negative integer, got {info[key]!r}.")
+    if "chunks_size" in info:
+        value = info["chunks_size"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise DatasetFormatError(f"{source}: 'chunks_size' must be an integer >= 1, got {value!r}.")
+    for key in ("data_files_size_in_mb", "video_files_size_in_mb"):
+        value = info.get(key)
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise DatasetFormatError(f"{source}: '{key}' must be a finite number of MB > 0, got {value!r}.")
     features = info["features"]
     if not isinstance(features, dict) or not features:
         raise DatasetFormatError(f"{source}: 'features' must be a non-empty object of feature key -> spec.")
     for key, ft in features.items():
         where = f"{source}: features['{key}']"
+        if key in ("", ".", "..") or any(c in key for c in "/\\\0"):
+            raise DatasetFormatError(
+                f"{where}: a feature key must be usable as one path component (videos/<key>/...): no '/', "
+                "'\\', NUL, and not '', '.' or '..'."
+            )
         if not isinstance(ft, dict):
             raise DatasetFormatError(f"{where} must be an object with 'dtype' and 'shape', got {ft!r}.")
         require_keys(ft, ("dtype", "shape"), where)
-        if not isinstance(ft["dtype"], str):
-            raise DatasetFormatError(f"{where}['dtype'] must be a string, got {ft['dtype']!r}.")
+        dtype = ft["dtype"]
+        if not isinstance(dtype, str) or not _known_dtype(dtype):
+            raise DatasetFormatError(
+                f"{where}['dtype'] = {dtype!r} is not a known dtype (a numeric numpy dtype such as 'float32', "
+                "'int64', 'bool', or 'image', 'video', 'string')."
+            )
+        if key in INDEX_FEATURES and (
+            dtype in (*CAMERA_DTYPES, "string") or np.dtype(dtype).kind not in "iu"
+        ):
+            raise DatasetFormatError(
+                f"{where}['dtype'] = {dtype!r}: an index column must be an integer dtype."
+            )
         shape = ft["shape"]
         if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) and d > 0 for d in shape):
             raise DatasetFormatError(f"{where}['shape'] must be a list of positive integers, got {shape!r}.")
-        if ft["dtype"] in CAMERA_DTYPES and len(shape) != 3:
+        if dtype in CAMERA_DTYPES and len(shape) != 3:
             raise DatasetFormatError(f"{where}: camera features need a 3-D shape [H, W, C], got {shape!r}.")
-        if "/" in key:
-            raise DatasetFormatError(f"{where}: feature names must not contain '/'.")
+        video_info = ft.get("info") or {}
+        if dtype == "video" and isinstance(video_info, dict):
+            declared = [video_info.get(k) for k in ("video.height", "video.width", "video.channels")]
+            if all(isinstance(d, int) for d in declared) and declared != list(shape):
+                raise DatasetFormatError(
+                    f"{where}: shape {list(shape)} but its 'info' declares video.height/width/channels {declared}."
+                )
     video_keys = [k for k, ft in features.items() if ft["dtype"] == "video"]
     if video_keys and not info.get("video_path"):
         raise DatasetFormatError(
             f"{source}: features {video_keys} are videos but 'video_path' is {info.get('video_path')!r}."
         )
+
+
+def check_column_dtype(values: "np.ndarray | BlobColumn", key: str, ft: dict, source: Path) -> None:
+    """A data column holds the dtype meta/info.json declares for its feature."""
+    dtype = ft["dtype"]
+    if dtype in (*CAMERA_DTYPES, "string") or isinstance(values, BlobColumn):
+        return
+    if values.dtype != np.dtype(dtype):
+        raise DatasetFormatError(
+            f"{source}: column '{key}' holds {values.dtype} values, but meta/info.json declares dtype "
+            f"{dtype!r} for features['{key}']."
+        )
+
+
+def check_stats_finite(stats: dict | None, source: str) -> None:
+    """No NaN/inf in stats (they would poison normalization): names the feature and the stat."""
+    for feature, by_stat in (stats or {}).items():
+        for name, value in by_stat.items():
+            arr = np.asarray(value)
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+                raise DatasetFormatError(
+                    f"{source}: stats of feature '{feature}', stat '{name}' hold NaN or inf ({arr.tolist()}); "
+                    "recompute the stats (e.g. re-convert or re-record the dataset)."
+                )

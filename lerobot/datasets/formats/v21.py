@@ -13,7 +13,9 @@ from lerobot.datasets.compute_stats import cast_stats_to_numpy
 from lerobot.datasets.formats.common import (
     DatasetFormatError,
     LoadedMeta,
+    check_column_dtype,
     check_relative_template,
+    check_stats_finite,
     column_to_numpy,
     concat_columns,
     load_json_dict,
@@ -27,6 +29,9 @@ TASKS_PATH = "meta/tasks.jsonl"
 EPISODES_STATS_PATH = "meta/episodes_stats.jsonl"
 LEGACY_STATS_PATH = "meta/stats.json"
 
+# Where episodes and their stats are read from (named in error messages).
+EPISODES_SOURCE, EPISODE_STATS_SOURCE = EPISODES_PATH, EPISODES_STATS_PATH
+
 
 def required_meta_files(info: dict) -> list[str]:
     stats = LEGACY_STATS_PATH if info.get("codebase_version") == "v2.0" else EPISODES_STATS_PATH
@@ -39,12 +44,13 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
         info["data_path"], "data_path", info_path, {"episode_chunk": 0, "episode_index": 0}
     )
     if info.get("video_path"):
-        check_relative_template(
-            info["video_path"],
-            "video_path",
-            info_path,
-            {"episode_chunk": 0, "episode_index": 0, "video_key": "k"},
-        )
+        for key in [k for k, ft in info["features"].items() if ft["dtype"] == "video"] or ["k"]:
+            check_relative_template(
+                info["video_path"],
+                "video_path",
+                info_path,
+                {"episode_chunk": 0, "episode_index": 0, "video_key": key},
+            )
 
     task_rows = load_jsonlines(root / TASKS_PATH)
     by_index: dict[int, str] = {}
@@ -85,6 +91,10 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
         for row in load_jsonlines(root / EPISODES_STATS_PATH):
             require_keys(row, ("episode_index", "stats"), f"{root / EPISODES_STATS_PATH}: row")
             episodes_stats[int(row["episode_index"])] = cast_stats_to_numpy(row["stats"])
+            check_stats_finite(
+                episodes_stats[int(row["episode_index"])],
+                f"{root / EPISODES_STATS_PATH} (episode {row['episode_index']})",
+            )
         missing = [r["episode_index"] for r in episodes if r["episode_index"] not in episodes_stats]
         if missing:
             raise DatasetFormatError(f"{root / EPISODES_STATS_PATH}: no stats for episodes {missing}.")
@@ -134,4 +144,5 @@ def load_frames(
             )
         for c in columns:
             parts[c].append(column_to_numpy(table, c, path))
+            check_column_dtype(parts[c][-1], c, info["features"][c], path)
     return {c: concat_columns(v) for c, v in parts.items()}

@@ -1,9 +1,14 @@
-"""Reader for codebase v3.0 datasets (spec §1.3): many episodes per parquet / mp4 file.
+"""Codebase v3.0 (docs/dataset_format.md): many episodes per parquet / mp4 file. This module owns the
+layout (path templates, size defaults), the arrow schemas of the data and episodes parquet files (matching
+the reference's: HF `datasets` schema metadata under the `huggingface` key, `List` with `length`), and the
+reading of info / tasks / episodes / stats.
 
 meta/info.json, meta/tasks.parquet (pandas-indexed by task string), meta/episodes/chunk-*/file-*.parquet
 (one row per episode, with `stats/<feature>/<stat>` columns), meta/stats.json (global stats).
 """
 
+import json
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +16,10 @@ import pyarrow as pa
 
 from lerobot.datasets.compute_stats import cast_stats_to_numpy
 from lerobot.datasets.formats.common import (
+    CAMERA_DTYPES,
     DatasetFormatError,
     LoadedMeta,
+    check_column_dtype,
     check_relative_template,
     column_to_numpy,
     concat_columns,
@@ -21,17 +28,30 @@ from lerobot.datasets.formats.common import (
     take_rows,
 )
 
-TASKS_PATH = "meta/tasks.parquet"
+# Layout (the one definition: the reader, the writer and the converters use these).
+DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+EPISODES_PATH = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
 EPISODES_DIR = "meta/episodes"
 STATS_PATH = "meta/stats.json"
+TASKS_PATH = "meta/tasks.parquet"
+DEFAULT_CHUNK_SIZE = 1000
+DEFAULT_DATA_FILE_SIZE_IN_MB = 100
+# 0.4.4 (the version that wrote the v3.0 fixtures) writes 200; v0.4.0 wrote 500.
+DEFAULT_VIDEO_FILE_SIZE_IN_MB = 200
+STAT_NAMES = ("min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99")
 EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index")
+
+# Where episodes and their stats are read from (named in error messages).
+EPISODES_SOURCE = EPISODE_STATS_SOURCE = EPISODES_DIR
 
 
 def required_meta_files(info: dict) -> list[str]:
     return [TASKS_PATH, EPISODES_DIR]
 
 
-def _load_tasks(root: Path) -> list[str]:
+def load_tasks(root: Path) -> list[str]:
+    """Task strings by task_index from meta/tasks.parquet (either pandas-index column name)."""
     path = root / TASKS_PATH
     table = read_parquet(path)
     if "task_index" not in table.column_names:
@@ -61,12 +81,16 @@ def _episode_files(root: Path) -> list[Path]:
 def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
     check_relative_template(info["data_path"], "data_path", info_path, {"chunk_index": 0, "file_index": 0})
     if info.get("video_path"):
-        check_relative_template(
-            info["video_path"], "video_path", info_path, {"chunk_index": 0, "file_index": 0, "video_key": "k"}
-        )
+        for key in [k for k, ft in info["features"].items() if ft["dtype"] == "video"] or ["k"]:
+            check_relative_template(
+                info["video_path"],
+                "video_path",
+                info_path,
+                {"chunk_index": 0, "file_index": 0, "video_key": key},
+            )
     if info["total_episodes"] == 0 and not (root / TASKS_PATH).exists():
         return LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)  # created, empty
-    tasks = _load_tasks(root)
+    tasks = load_tasks(root)
     files = _episode_files(root)
     if not files and info["total_episodes"] > 0:
         raise FileNotFoundError(
@@ -104,6 +128,12 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
                     episodes_stats[ep].setdefault(feature, {})[stat] = np.asarray(value)
             continue
         values = column_to_numpy(table, col, root / EPISODES_DIR)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad = int(np.flatnonzero(~np.isfinite(values.reshape(len(values), -1)).all(axis=1))[0])
+            raise DatasetFormatError(
+                f"{root / EPISODES_DIR}: column '{col}' of episode {episode_ids[bad]}: stats of feature "
+                f"'{feature}', stat '{stat}' hold NaN or inf; recompute the stats (e.g. re-convert the dataset)."
+            )
         for pos, ep in enumerate(episode_ids):
             episodes_stats[ep].setdefault(feature, {})[stat] = values[pos]
 
@@ -174,6 +204,7 @@ def load_frames(
         index_parts.append(column_to_numpy(sub, "index", path))
         for c in columns:
             parts[c].append(column_to_numpy(sub, c, path))
+            check_column_dtype(parts[c][-1], c, info["features"][c], path)
     out = {c: concat_columns(v) for c, v in parts.items()}
     if index_parts:
         index = np.concatenate(index_parts)
@@ -181,3 +212,135 @@ def load_frames(
             order = np.argsort(index, kind="stable")
             out = {c: take_rows(v, order) for c, v in out.items()}
     return out
+
+
+# ---------------------------------------------------------------- arrow schemas
+def _arrow_type(dtype: str, shape: list[int]) -> pa.DataType:
+    if dtype == "image":
+        return pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    base = pa.string() if dtype == "string" else pa.from_numpy_dtype(np.dtype(dtype))
+    if list(shape) == [1] or dtype == "string":
+        return base
+    t = base
+    for dim in reversed(shape):
+        t = pa.list_(pa.field("element", t), dim)
+    return t
+
+
+def _hf_feature(dtype: str, shape: list[int], list_type: str = "List") -> dict:
+    if dtype == "image":
+        return {"_type": "Image"}
+    value = {"dtype": "string" if dtype == "string" else dtype, "_type": "Value"}
+    if list(shape) == [1] or dtype == "string":
+        return value
+    out = value
+    for dim in reversed(shape):
+        out = {"feature": out, "length": dim, "_type": list_type}
+    return out
+
+
+def data_schema(features: dict[str, dict], codebase_version: str = "v3.0") -> pa.Schema:
+    """Arrow schema of the data parquet: every non-video feature, with the HF `datasets` metadata.
+
+    v3.0 files carry `datasets` 4.x metadata (`List` + a `fingerprint`); v2.1 files the 3.x style
+    (`Sequence`, no fingerprint) that the v2.1-era reference can read."""
+    v21 = codebase_version.startswith("v2")
+    fields, hf = [], {}
+    for key, ft in features.items():
+        if ft["dtype"] == "video":
+            continue
+        fields.append(pa.field(key, _arrow_type(ft["dtype"], ft["shape"])))
+        hf[key] = _hf_feature(ft["dtype"], ft["shape"], "Sequence" if v21 else "List")
+    meta = (
+        {"info": {"features": hf}} if v21 else {"info": {"features": hf}, "fingerprint": secrets.token_hex(8)}
+    )
+    return pa.schema(fields, metadata={"huggingface": json.dumps(meta)})
+
+
+def data_table(
+    columns: dict,
+    image_paths: dict[str, list[Path]],
+    features: dict[str, dict],
+    schema: pa.Schema | None = None,
+) -> pa.Table:
+    """One episode's rows as an arrow table. Image features embed the PNG bytes (path `frame-XXXXXX.png`).
+    `schema`: `data_schema(features)` computed once by the caller (one fingerprint for all its files)."""
+    schema = schema if schema is not None else data_schema(features)
+    arrays = []
+    for field in schema:
+        key = field.name
+        if features[key]["dtype"] == "image":
+            paths = image_paths[key]
+            arrays.append(
+                pa.StructArray.from_arrays(
+                    [
+                        pa.array([Path(p).read_bytes() for p in paths], pa.binary()),
+                        pa.array([Path(p).name for p in paths], pa.string()),
+                    ],
+                    names=["bytes", "path"],
+                )
+            )
+            continue
+        values = columns[key]
+        if features[key]["dtype"] == "string":
+            arrays.append(pa.array(list(values), pa.string()))
+        elif list(features[key]["shape"]) == [1]:
+            arrays.append(pa.array(np.asarray(values).reshape(-1), field.type))
+        else:
+            flat = pa.array(np.ascontiguousarray(values).reshape(-1))
+            for dim in reversed(features[key]["shape"]):
+                flat = pa.FixedSizeListArray.from_arrays(flat, dim)
+            arrays.append(flat.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _stat_type(dtype: str, stat: str, ndim: int) -> pa.DataType:
+    if stat == "count":
+        return pa.list_(pa.field("element", pa.int64()))
+    if stat in ("min", "max") and dtype not in CAMERA_DTYPES:
+        base = pa.from_numpy_dtype(np.dtype(dtype))
+        base = base if (base == pa.bool_() or pa.types.is_integer(base)) else pa.float64()
+    else:
+        base = pa.float64()
+    t = base
+    for _ in range(ndim):
+        t = pa.list_(pa.field("element", t))
+    return t
+
+
+def episodes_schema(features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES) -> pa.Schema:
+    """Columns of meta/episodes/*.parquet in the reference's order (spec §1.3)."""
+    fields = [
+        pa.field("episode_index", pa.int64()),
+        pa.field("tasks", pa.list_(pa.field("element", pa.string()))),
+        pa.field("length", pa.int64()),
+        pa.field("data/chunk_index", pa.int64()),
+        pa.field("data/file_index", pa.int64()),
+        pa.field("dataset_from_index", pa.int64()),
+        pa.field("dataset_to_index", pa.int64()),
+    ]
+    for key, ft in features.items():
+        if ft["dtype"] == "video":
+            fields += [
+                pa.field(f"videos/{key}/chunk_index", pa.int64()),
+                pa.field(f"videos/{key}/file_index", pa.int64()),
+                pa.field(f"videos/{key}/from_timestamp", pa.float64()),
+                pa.field(f"videos/{key}/to_timestamp", pa.float64()),
+            ]
+    for key, ft in features.items():
+        if ft["dtype"] == "string":
+            continue
+        ndim = 3 if ft["dtype"] in CAMERA_DTYPES else len(ft["shape"])
+        fields += [pa.field(f"stats/{key}/{s}", _stat_type(ft["dtype"], s, ndim)) for s in stat_names]
+    fields += [
+        pa.field("meta/episodes/chunk_index", pa.int64()),
+        pa.field("meta/episodes/file_index", pa.int64()),
+    ]
+    return pa.schema(fields)
+
+
+def episodes_table(
+    rows: list[dict], features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES
+) -> pa.Table:
+    schema = episodes_schema(features, stat_names)
+    return pa.Table.from_pylist(rows, schema=schema)

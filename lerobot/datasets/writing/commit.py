@@ -1,8 +1,10 @@
-"""Crash-safe commit of a save and the recovery pass (the design is in `lerobot.datasets.writer`'s docstring).
+"""Crash-safe commit of a save or a merge, and the recovery pass (the design is in
+`lerobot.datasets.writing.writer`'s docstring).
 
-A save stages complete files in `<root>/.staging/episode-XXXXXX/`, fsyncs them, writes `COMMIT.json`
-atomically (the commit point) and renames the staged files over their destinations. `recover(root)`
-rolls a committed save forward and discards an uncommitted one.
+A save (merge) stages complete files in `<root>/.staging/episode-XXXXXX/` (`merge-XXXXXX/`), fsyncs them,
+writes `COMMIT.json` atomically (the commit point: the renames, then the files to delete) and renames the
+staged files over their destinations, then deletes the merged-away files. `recover(root)` rolls a
+committed save or merge forward and discards an uncommitted one.
 """
 
 from __future__ import annotations
@@ -13,10 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from lerobot.datasets.write_format import IMAGES_DIR, STAGING_DIR, fsync_dir, write_json_file
+from lerobot.datasets.writing.frames import IMAGES_DIR, STAGING_DIR, fsync_dir, write_json_file
 
 
 def recover(root: Path | str) -> list[str]:
@@ -31,14 +30,16 @@ def recover(root: Path | str) -> list[str]:
             commit = ep_dir / "COMMIT.json"
             if commit.is_file():
                 with open(commit, encoding="utf-8") as f:
-                    moves = json.load(f)["moves"]
-                for staged, final in moves:
+                    plan = json.load(f)
+                for staged, final in plan["moves"]:
                     src = ep_dir / staged
                     if src.exists():
                         dst = root / final
                         dst.parent.mkdir(parents=True, exist_ok=True)
                         os.replace(src, dst)
-                actions.append(f"rolled forward committed save {ep_dir.name}")
+                for rel in plan.get("deletes", []):
+                    (root / rel).unlink(missing_ok=True)
+                actions.append(f"rolled forward committed {ep_dir.name}")
             else:
                 actions.append(f"discarded uncommitted save {ep_dir.name}")
         shutil.rmtree(staging)
@@ -49,30 +50,26 @@ def recover(root: Path | str) -> list[str]:
     return actions
 
 
-def _commit(root: Path, stage: Path, moves: list[tuple[str, str]]) -> None:
-    """fsync staged files, write COMMIT.json atomically (the commit point), then move files in place."""
-    for staged, _ in moves:
+def _commit(root: Path, stage: Path, moves: list[tuple[str, str]], deletes: list[str] = ()) -> dict[str, int]:
+    """fsync staged files, write COMMIT.json atomically (the commit point), then move files in place and
+    delete `deletes` (paths relative to root). Returns the bytes of the staged files by destination."""
+    written = {}
+    for staged, final in moves:
         with open(stage / staged, "rb") as f:
             os.fsync(f.fileno())
+            written[final] = os.fstat(f.fileno()).st_size
     tmp = stage / "COMMIT.json.tmp"
-    write_json_file({"moves": moves}, tmp, fsync=True)
+    write_json_file({"moves": moves, "deletes": list(deletes)}, tmp, fsync=True)
     os.replace(tmp, stage / "COMMIT.json")
     fsync_dir(stage)
     for staged, final in moves:
         dst = root / final
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(stage / staged, dst)
+    for rel in deletes:
+        (root / rel).unlink(missing_ok=True)
     fsync_dir(root / "meta")
     shutil.rmtree(stage)
     with contextlib.suppress(OSError):  # only removed when empty (another save may be staging)
         stage.parent.rmdir()
-
-
-def _write_parquet_appending(previous: Path | None, table: pa.Table, out: Path) -> None:
-    """Write `previous`'s row groups (if any) followed by `table` as one more row group into `out`."""
-    with pq.ParquetWriter(out, table.schema, compression="snappy") as writer:
-        if previous is not None:
-            pf = pq.ParquetFile(previous)
-            for i in range(pf.num_row_groups):
-                writer.write_table(pf.read_row_group(i).cast(table.schema))
-        writer.write_table(table)
+    return written

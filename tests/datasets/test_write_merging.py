@@ -1,0 +1,123 @@
+"""Saves write tail files that amortized merges fold into the size-limited files (writer.py docstring):
+after every save the dataset on disk is a valid v3.0 dataset (data files in path order hold the rows
+0..N-1 in order, as a glob-based loader reads them), and the writer's read view, extended in place,
+equals a fresh load."""
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+
+from lerobot.datasets.formats.v30 import episodes_schema
+from lerobot.datasets.lerobot_dataset import LeRobotDataset
+from lerobot.datasets.video_encoding import VideoEncodingConfig
+from tests.datasets.factories import make_features, make_frame
+
+FEATURES = {
+    **make_features(n_cameras=1, camera_shape=(32, 32, 3), state_dim=3),
+    "observation.images.top": {
+        "dtype": "image",
+        "shape": [16, 16, 3],
+        "names": ["height", "width", "channels"],
+    },
+}
+
+
+def _check_layout(root, n_frames, n_episodes):
+    index = np.concatenate(
+        [
+            pq.read_table(p, columns=["index"]).column("index").to_numpy()
+            for p in sorted(root.glob("data/*/*"))
+        ]
+    )
+    np.testing.assert_array_equal(index, np.arange(n_frames))
+    eps = np.concatenate(
+        [
+            pq.read_table(p, columns=["episode_index"]).column("episode_index").to_numpy()
+            for p in sorted(root.glob("meta/episodes/*/*"))
+        ]
+    )
+    np.testing.assert_array_equal(eps, np.arange(n_episodes))
+
+
+def _assert_same_items(ds, fresh, indices, root):
+    assert len(ds) == len(fresh) and ds.num_episodes == fresh.num_episodes
+    assert ds.meta.episodes.to_pylist() == fresh.meta.episodes.to_pylist()
+    for path in root.glob(
+        "meta/episodes/*/*"
+    ):  # tail files (no stored arrow schema) read back the same types
+        assert pq.read_schema(path).remove_metadata() == episodes_schema(ds.features)
+    for i in indices:
+        a, b = ds[i], fresh[i]
+        assert a.keys() == b.keys()
+        for key in a:
+            if isinstance(a[key], torch.Tensor):
+                assert torch.equal(a[key], b[key]), (i, key)
+            else:
+                assert a[key] == b[key], (i, key)
+
+
+def test_saves_extend_the_view_and_merges_keep_a_valid_dataset(tmp_path):
+    root = tmp_path / "ds"
+    ds = LeRobotDataset.create(
+        "local/ds",
+        10,
+        FEATURES,
+        root=root,
+        video_config=VideoEncodingConfig(vcodec="h264", preset="ultrafast"),
+        chunks_size=3,
+    )
+    rng = np.random.default_rng(0)
+    window = {"action": [0.0, 0.1, 0.2], "observation.image": [-0.1, 0.0]}
+    n_frames = 0
+    for ep in range(10):
+        length = 3 + ep % 3
+        for i in range(length):
+            ds.add_frame(make_frame(FEATURES, i, f"task {ep % 2}", rng))
+        ds.save_episode()
+        n_frames += length
+        _check_layout(root, n_frames, ep + 1)
+        fresh = LeRobotDataset("local/ds", root=root)
+        _assert_same_items(ds, fresh, [0, n_frames // 2, n_frames - 1], root)
+    # merges happened (3, 9 episodes), so some tail files were folded into heads; episodes 9 is a tail
+    assert len(list(root.glob("data/*/*"))) < 10
+    ds.finalize()
+    _check_layout(root, n_frames, 10)
+    assert len(list(root.glob("data/*/*"))) <= 2 and len(list(root.glob("videos/*/*/*"))) <= 2
+    fresh = LeRobotDataset("local/ds", root=root, delta_timestamps=window)
+    ds.delta_timestamps = window
+    ds._check_delta()
+    ds._build_plan()
+    _assert_same_items(ds, fresh, range(n_frames), root)
+    assert all(ds.writer.bytes_written[k] > 0 for k in ("data", "videos", "meta/episodes", "meta"))
+
+
+def test_unfinalized_dataset_reads_with_hf_datasets_as_the_reference_does(tmp_path):
+    """The reference's loader reads every data / episodes parquet file, in path order, with HF `datasets`:
+    a dataset mid-session (a head and tail files, never finalized) reads as one table in index order."""
+    import datasets
+
+    root = tmp_path / "ds"
+    ds = LeRobotDataset.create(
+        "local/ds",
+        10,
+        FEATURES,
+        root=root,
+        video_config=VideoEncodingConfig(vcodec="h264", preset="ultrafast"),
+    )
+    rng = np.random.default_rng(0)
+    for ep in range(7):  # a merge after the 3rd save: head [0, 1, 2], tails 3..6
+        for i in range(4):
+            ds.add_frame(make_frame(FEATURES, i, f"task {ep % 2}", rng))
+        ds.save_episode()
+    assert len(list(root.glob("data/*/*.parquet"))) == 5
+    cache = str(tmp_path / "hf_cache")
+    data = datasets.Dataset.from_parquet(
+        [str(p) for p in sorted(root.glob("data/*/*.parquet"))], cache_dir=cache
+    )
+    assert data["index"][:] == list(range(28))
+    assert isinstance(data.features["observation.images.top"], datasets.Image)
+    files = [str(p) for p in sorted(root.glob("meta/episodes/*/*.parquet"))]
+    episodes = datasets.Dataset.from_parquet(files, cache_dir=cache)
+    assert episodes["episode_index"][:] == list(range(7))
+    assert episodes["dataset_to_index"][:] == [4 * (e + 1) for e in range(7)]
+    ds.finalize()
