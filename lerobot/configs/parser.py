@@ -18,10 +18,12 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import json
 import logging
+import re
 import sys
 import tempfile
 import typing
@@ -30,8 +32,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import draccus
+import draccus.argparsing
+import draccus.utils
 
 from lerobot.configs.policies import PreTrainedConfig, _builtin_policy_names, _resolve_config_file
+from lerobot.utils.cli import UsageError, one_line, unknown_flags_message
 from lerobot.utils.constants import TRAIN_CONFIG_NAME
 
 logger = logging.getLogger(__name__)
@@ -176,6 +181,62 @@ def _root_cause(e: BaseException) -> BaseException:
     return e
 
 
+def _draccus_parse(config_class: type[T], args: list[str], config_path: Path | None) -> T:
+    """draccus without its argparse exits: an unknown flag becomes a one-line `UsageError` with a
+    did-you-mean instead of the whole usage text (which only --help prints)."""
+    parser = draccus.argparsing.ArgumentParser(
+        config_class, config_path=config_path, exit_on_error=False, preferred_help="above"
+    )
+    known = [o for o in parser.parser._option_string_actions if o.startswith("--")]
+    try:
+        return parser.parse_args(args)
+    except argparse.ArgumentError as e:  # `--steps` without a value, ...
+        raise UsageError(str(e)) from None
+    except draccus.ParsingError:
+        raise
+    except draccus.utils.DraccusException as e:
+        prefix = "unrecognized arguments: "
+        if str(e).startswith(prefix):
+            unknown = str(e)[len(prefix) :].split()
+            raise UsageError(unknown_flags_message(unknown, known)) from None
+        raise UsageError(str(e)) from e
+
+
+_DRACCUS_FIELD = re.compile(r"^`([\w.]+)`: (.*)$", re.S)
+
+
+def _parsing_error(e: draccus.ParsingError) -> Exception:
+    """A draccus decoding error as one exception naming the flag: the config's own validation message
+    (raised in `__post_init__`), or `--<field>: Couldn't parse 'abc' into an int`."""
+    chain = _chain(e)
+    root = chain[-1]
+    if not isinstance(root, draccus.ParsingError) and len(chain) > 1:
+        match = _DRACCUS_FIELD.match(one_line(str(chain[-2])))
+        if match:  # a value that does not decode into the field's type
+            parts = match.group(1).split(".")
+            items = [p for p in parts if p.isdigit()]
+            flag = ".".join(p for p in parts if not p.isdigit())
+            where = f" (item {', '.join(items)})" if items else ""
+            return UsageError(f"--{flag}{where}: {match.group(2)} ({one_line(str(root))})")
+        if isinstance(root, (ValueError, KeyError, TypeError)):  # the config's own validation
+            return root if isinstance(root, ValueError) else ValueError(one_line(str(root)))
+        return root
+    for x in reversed(chain):
+        match = _DRACCUS_FIELD.match(one_line(str(x)))
+        if match:
+            return UsageError(f"--{match.group(1)}: {match.group(2)}")
+    return UsageError(one_line(str(root)))
+
+
+def _chain(e: BaseException) -> list[BaseException]:
+    out, seen = [e], {id(e)}
+    while (e.__cause__ or e.__context__) is not None and id(e.__cause__ or e.__context__) not in seen:
+        e = e.__cause__ or e.__context__
+        seen.add(id(e))
+        out.append(e)
+    return out
+
+
 def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     """Parse `args` (default `sys.argv[1:]`) into `config_class`; see the module docstring."""
     args = list(sys.argv[1:] if args is None else args)
@@ -204,15 +265,11 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
             with tempfile.TemporaryDirectory() as tmp:
                 file = Path(tmp) / "config.json"
                 file.write_text(json.dumps(base))
-                cfg = draccus.parse(config_class, config_path=file, args=args, preferred_help="above")
+                cfg = _draccus_parse(config_class, args, file)
         else:
-            cfg = draccus.parse(config_class, args=args, preferred_help="above")
+            cfg = _draccus_parse(config_class, args, None)
     except draccus.ParsingError as e:
-        root = _root_cause(e)
-        if root is e:
-            raise
-        # draccus hides the config's own validation message ("Couldn't instantiate ..."): surface it.
-        raise ValueError(f"{str(e).strip()} {type(root).__name__}: {root}") from e
+        raise _parsing_error(e) from e
     for name, path in pretrained.items():
         node = cfg
         for part in name.split("."):

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import abc
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +62,7 @@ import draccus
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.robots.legacy import Devices, ManipulatorRobotConfig
+from lerobot.utils.cli import command
 from lerobot.utils.visualization_utils import DisplayFlags
 
 logger = logging.getLogger(__name__)
@@ -214,11 +214,12 @@ def control_robot(cfg: ControlPipelineConfig, input_fn: Callable[[str], str] = i
         return cfg.control.run(devices)
 
 
+@command("control_robot.py")
 def main(args: list[str] | None = None) -> None:
     from lerobot.configs.parser import parse
 
     logging.basicConfig(level=logging.INFO)
-    result = control_robot(parse(ControlPipelineConfig, sys.argv[1:] if args is None else args))
+    result = control_robot(parse(ControlPipelineConfig, args))
     if isinstance(result, dict):
         print("Loop stats:", {k: round(v, 3) for k, v in result.items()})
 

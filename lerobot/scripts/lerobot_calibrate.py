@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lerobot.configs.parser import parse
 from lerobot.robots import RobotConfig, make_robot_from_config
 from lerobot.teleoperators import TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 
 
 @dataclass
@@ -38,6 +39,7 @@ def calibrate(cfg: CalibrateConfig, input_fn=input):
     return device
 
 
+@command("lerobot-calibrate")
 def main(args: list[str] | None = None) -> None:
     import logging
 

@@ -31,6 +31,7 @@ from lerobot.configs.policies import PreTrainedConfig
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_features
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
 from lerobot.utils.visualization_utils import DisplayFlags, RerunDisplay
@@ -276,6 +277,7 @@ def record_session(
         from lerobot.datasets.video_encoding import VideoEncodingConfig
 
         writer_args["video_config"] = VideoEncodingConfig(vcodec=ds_cfg.vcodec)
+    created_here = False
     if cfg.resume:
         root = ds_cfg.root if ds_cfg.root is not None else None
         if root is None:
@@ -290,6 +292,9 @@ def record_session(
                 f"{sorted(features)}; record into a new --dataset.repo_id."
             )
     else:
+        from lerobot.utils.constants import hf_lerobot_home
+
+        created_here = not Path(ds_cfg.root or hf_lerobot_home() / ds_cfg.repo_id).exists()
         dataset = LeRobotDataset.create(
             ds_cfg.repo_id,
             ds_cfg.fps,
@@ -299,6 +304,40 @@ def record_session(
             use_videos=ds_cfg.video,
             **writer_args,
         )
+    # A run that fails before saving an episode leaves no dataset folder behind (one it created itself).
+    try:
+        stats = record_episodes(robot, teleop, cfg, events, dataset)
+    except BaseException:
+        if created_here and dataset.num_episodes == 0:
+            shutil.rmtree(dataset.root, ignore_errors=True)
+        raise
+    log_say("Stop recording", cfg.play_sounds)
+    if ds_cfg.push_to_hub and dataset.num_episodes == 0:
+        logger.warning("No episode was recorded: nothing to push to the Hub (%s).", ds_cfg.repo_id)
+    elif ds_cfg.push_to_hub:
+        # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
+        # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
+        try:
+            dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
+        except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
+            push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
+            raise RuntimeError(
+                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed: {type(e).__name__}: "
+                f"{e}\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) are "
+                f"saved in {dataset.root}. Fix the cause (a 401 or 403: log in with `hf auth login` or set "
+                "HF_TOKEN to a token with write access), then retry the upload with:\n"
+                '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
+                f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
+            ) from e
+    return dataset, stats
+
+
+def record_episodes(
+    robot: Robot, teleop: Teleoperator | None, cfg: RecordConfig, events: dict[str, bool] | None, dataset
+) -> list[dict[str, float]]:
+    """The recording loop of `record_session` on an open dataset (finalized on every exit path); returns
+    the loop stats of each episode."""
+    ds_cfg = cfg.dataset
     policy = None
     if cfg.policy is not None:
         from lerobot.policies.factory import make_policy
@@ -348,27 +387,10 @@ def record_session(
         if keyboard is not None:
             keyboard.disconnect()
         dataset.finalize()
-    log_say("Stop recording", cfg.play_sounds)
-    if ds_cfg.push_to_hub and dataset.num_episodes == 0:
-        logger.warning("No episode was recorded: nothing to push to the Hub (%s).", ds_cfg.repo_id)
-    elif ds_cfg.push_to_hub:
-        # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
-        # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
-        try:
-            dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
-        except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
-            push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
-            raise RuntimeError(
-                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed: {type(e).__name__}: "
-                f"{e}\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) are "
-                f"saved in {dataset.root}. Fix the cause (a 401 or 403: log in with `hf auth login` or set "
-                "HF_TOKEN to a token with write access), then retry the upload with:\n"
-                '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
-                f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
-            ) from e
-    return dataset, stats
+    return stats
 
 
+@command("lerobot-record")
 def main(args: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     dataset, stats = record(parse(RecordConfig, args))

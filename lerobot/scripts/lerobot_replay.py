@@ -17,6 +17,7 @@ import numpy as np
 
 from lerobot.configs.parser import parse
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
 
@@ -78,6 +79,7 @@ def replay_on(robot: Robot, ds_cfg: DatasetReplayConfig) -> np.ndarray:
     return np.asarray(sent_all, dtype=np.float32)
 
 
+@command("lerobot-replay")
 def main(args: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     sent = replay(parse(ReplayConfig, args))

@@ -15,6 +15,7 @@ from lerobot.configs.parser import parse
 from lerobot.motors.motors_bus import MotorsBus
 from lerobot.robots import RobotConfig, make_robot_from_config
 from lerobot.teleoperators import TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 
 
 @dataclass
@@ -49,6 +50,7 @@ def setup_motors(cfg: SetupConfig, input_fn: Callable[[str], str] = input) -> No
             bus.disconnect(disable_torque=False)
 
 
+@command("lerobot-setup-motors")
 def main(args: list[str] | None = None) -> None:
     setup_motors(parse(SetupConfig, args))
 

@@ -16,6 +16,7 @@ from typing import Any
 from lerobot.configs.parser import parse
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.robot_utils import LoopTimer
 from lerobot.utils.visualization_utils import DisplayFlags
 
@@ -71,6 +72,7 @@ def teleoperate(cfg: TeleoperateConfig) -> dict[str, Any]:
         return teleop_loop(teleop, robot, cfg.fps, cfg.teleop_time_s, display_flags=cfg)
 
 
+@command("lerobot-teleoperate")
 def main(args: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     try:
