@@ -234,6 +234,12 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
         """The LR scheduler config this policy trains with by default, or None."""
         return None
 
+    def unusable_input_features(self, features: dict[str, PolicyFeature]) -> list[str]:
+        """Keys among `features` (a dataset's or env's) that this policy cannot take as inputs. `make_policy`
+        leaves them out, saying which, when it derives the input features itself; listed explicitly in
+        `input_features` they stay an error of `validate_features`."""
+        return []
+
     def validate_features(self) -> None:
         """Check the input/output features once they are set (override to add policy-specific checks)."""
         if not self.output_features:

@@ -317,10 +317,10 @@ def eval_main(cfg: EvalPipelineConfig, progress: bool = True) -> dict[str, Any]:
         raise ValueError(f"--env.type={cfg.env.type} declares no action feature.")
     set_seed(cfg.seed)
     output_dir = Path(cfg.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     env = make_env(cfg.env, n_envs=cfg.eval.batch_size, use_async_envs=cfg.eval.use_async_envs)
     try:
         policy = make_eval_policy(cfg, env)
+        output_dir.mkdir(parents=True, exist_ok=True)  # only once the run can start: no empty folder left
         use_amp = bool(cfg.policy is not None and cfg.policy.use_amp)
         result = eval_policy(
             env,

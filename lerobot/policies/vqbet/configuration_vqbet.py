@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lerobot.configs.policies import PreTrainedConfig
-from lerobot.configs.types import NormalizationMode
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
 from lerobot.utils.constants import OBS_STATE
 
 
@@ -160,6 +160,11 @@ class VQBeTConfig(PreTrainedConfig):
             num_warmup_steps=self.scheduler_warmup_steps,
             num_vqvae_training_steps=self.n_vqvae_training_steps,
         )
+
+    def unusable_input_features(self, features: dict[str, PolicyFeature]) -> list[str]:
+        """Everything but the cameras and 'observation.state' (e.g. PushT's keypoints in
+        'observation.environment_state'): the token layout has no slot for them."""
+        return [k for k, ft in features.items() if k != OBS_STATE and ft.type is not FeatureType.VISUAL]
 
     def validate_features(self) -> None:
         super().validate_features()
