@@ -88,6 +88,8 @@ def make_policy(cfg: PreTrainedConfig, ds_meta: Any = None, env_cfg: Any = None)
             if k not in cfg.output_features and ft.type is not FeatureType.ACTION
         }
         unusable = cfg.unusable_input_features(candidates)
+        if len(unusable) == len(candidates):  # nothing usable: validate_features says what is missing
+            unusable = []
         if unusable:
             logger.warning(
                 "The %s policy cannot take %s as inputs: left out of its input features.", cfg.type, unusable
