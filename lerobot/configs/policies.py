@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -329,6 +330,16 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
             cause = e.__cause__ or e.__context__
             while isinstance(cause, draccus.ParsingError) and (cause.__cause__ or cause.__context__):
                 cause = cause.__cause__ or cause.__context__
+            match = re.match(r"`([\w.]+)`: ", str(e))
+            if match:  # a known field with a value of the wrong type: name it, its value and its type
+                path = match.group(1)
+                top = path.split(".")[0]
+                declared = next((f.type for f in dataclasses.fields(config_cls) if f.name == top), "?")
+                value = data.get(top)
+                raise ValueError(
+                    f"{source}: field '{path}' has a value of the wrong type ({value!r}); {config_cls.__name__}."
+                    f"{top} is declared as {declared}. Fix or remove that key ({cause or e})."
+                ) from e
             detail = f"{e} {cause}" if cause is not None else str(e)
             raise ValueError(f"{source}: cannot parse as {config_cls.__name__}: {detail}") from e
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import torch
-from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
@@ -43,13 +42,19 @@ from lerobot.configs.policies import PreTrainedConfig
 from lerobot.policies.normalize import (
     Normalizer,
     Stats,
+    check_state_file_name,
     legacy_normalization_state,
     load_processor_stats,
     save_processor_files,
     split_legacy_normalization,
     stats_to_tensors,
 )
-from lerobot.policies.utils import download_file, download_optional_file, require_keys
+from lerobot.policies.utils import (
+    download_file,
+    download_optional_file,
+    load_safetensors,
+    require_keys,
+)
 from lerobot.utils.constants import (
     ACTION,
     CONFIG_NAME,
@@ -72,11 +77,7 @@ class CheckpointMismatchError(RuntimeError):
 
 
 def _read_safetensors(path: Path) -> dict[str, Tensor]:
-    tensors = {}
-    with safe_open(str(path), framework="pt", device="cpu") as f:
-        for key in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
-            tensors[key] = f.get_tensor(key)
-    return tensors
+    return load_safetensors(path, "the policy weights")
 
 
 def check_state_dict(expected: dict[str, Tensor], loaded: dict[str, Tensor], source: str) -> None:
@@ -309,4 +310,7 @@ class PreTrainedPolicy(nn.Module):
 
 def _state_files_named_in(pipeline_json: Path) -> list[str]:
     data = json.loads(Path(pipeline_json).read_text())
-    return [s["state_file"] for s in data.get("steps", []) if isinstance(s, dict) and "state_file" in s]
+    names = [s["state_file"] for s in data.get("steps", []) if isinstance(s, dict) and "state_file" in s]
+    for name in names:  # checked before anything is downloaded
+        check_state_file_name(name, pipeline_json)
+    return names
