@@ -147,16 +147,56 @@ class PreTrainedPolicy(nn.Module):
     def reset(self) -> None:
         """Clear the internal queues; call at every episode start."""
 
-    def _check_inputs(self, batch: dict[str, Any], with_outputs: bool = False) -> None:
+    def _check_inputs(self, batch: dict[str, Any], with_outputs: bool = False, time_dim: bool = True) -> None:
+        """Check `batch` against the input (and with `with_outputs`, output) features before any computation:
+        every key present, a float tensor of shape (B, *shape) (or (B, T, *shape) when `time_dim`), one
+        batch size B, no NaN/inf. Each error names the key, the expected and the given."""
         keys = list(self.config.input_features)
         if with_outputs:
             keys += list(self.config.output_features)
         require_keys(batch, keys, f"{self.name} policy (features {keys})")
+        features = {**self.config.input_features, **self.config.output_features} if with_outputs else None
+        batch_size = None
+        for key in keys:
+            ft = (features or self.config.input_features)[key]
+            value, shape = batch[key], tuple(ft.shape)
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{self.name} policy: batch['{key}'] must be a torch.Tensor of shape (B, *{list(shape)}), "
+                    f"got {type(value).__name__}; convert it with torch.as_tensor(...)."
+                )
+            lead = value.ndim - len(shape)
+            if tuple(value.shape[lead:]) != shape or lead < 1 or lead > (2 if time_dim else 1):
+                expected = f"(B, {', '.join(map(str, shape))})" + (" or (B, T, ...)" if time_dim else "")
+                hint = " (add the batch dimension: x.unsqueeze(0))" if tuple(value.shape) == shape else ""
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] has shape {list(value.shape)}; expected {expected} "
+                    f"from the policy's {'input' if key in self.config.input_features else 'output'} feature "
+                    f"shape {list(shape)}{hint}."
+                )
+            if batch_size is None:
+                batch_size = value.shape[0]
+            elif value.shape[0] != batch_size:
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] has batch size {value.shape[0]} but the batch's first "
+                    f"feature has {batch_size}; every feature needs the same first dimension B."
+                )
+            if not value.is_floating_point():
+                hint = " (camera frames: x.float() / 255)" if value.dtype == torch.uint8 else ""
+                raise TypeError(
+                    f"{self.name} policy: batch['{key}'] has dtype {value.dtype}; expected a float tensor{hint}."
+                )
+            if not bool(torch.isfinite(value).all()):
+                n_bad = int((~torch.isfinite(value)).sum())
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] holds {n_bad} NaN/inf value(s); expected finite "
+                    "numbers (check the observation source or the dataset frames)."
+                )
 
     @torch.no_grad()
     def select_action(self, batch: dict[str, Any]) -> Tensor:
         """Raw observations (B, ...) -> env-space action (B, A)."""
-        self._check_inputs(batch)
+        self._check_inputs(batch, time_dim=False)
         return self.unnormalize_action(self.select_action_normalized(self.normalize_batch(batch)))
 
     @torch.no_grad()
