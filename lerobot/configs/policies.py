@@ -39,11 +39,11 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import draccus
 
-from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature, check_numbers
 from lerobot.utils.constants import ACTION, CONFIG_NAME, OBS_STATE
 
 logger = logging.getLogger(__name__)
@@ -149,9 +149,21 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
     # Where the weights were loaded from (set by `--policy.path` / `make_policy`); None = from scratch.
     pretrained_path: str | None = None
 
+    # Numeric fields checked at construction by `check_numbers` (each subclass lists its own): > 0, >= 0,
+    # in [0, 1]. Every other int/float field must still be a finite number.
+    positive_fields: ClassVar[tuple[str, ...]] = ()
+    non_negative_fields: ClassVar[tuple[str, ...]] = ()
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ()
+
     def __post_init__(self) -> None:
         if self.n_obs_steps < 1:
             raise ValueError(f"n_obs_steps must be >= 1 (the current frame counts), got {self.n_obs_steps}.")
+        check_numbers(
+            self,
+            positive=self.positive_fields,
+            non_negative=self.non_negative_fields,
+            unit_interval=self.unit_interval_fields,
+        )
         mapping = {}
         for key, mode in dict(self.normalization_mapping).items():
             key = key.value if isinstance(key, FeatureType) else str(key)

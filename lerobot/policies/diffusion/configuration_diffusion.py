@@ -8,6 +8,7 @@ and lacks the new fields) loads too and keeps cropping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import NormalizationMode
@@ -104,6 +105,32 @@ class DiffusionConfig(PreTrainedConfig):
     optimizer_weight_decay: float = 1e-6
     scheduler_name: str = "cosine"
     scheduler_warmup_steps: int = 500
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "horizon",
+        "n_action_steps",
+        "spatial_softmax_num_keypoints",
+        "down_dims",
+        "kernel_size",
+        "n_groups",
+        "diffusion_step_embed_dim",
+        "num_train_timesteps",
+        "beta_start",
+        "beta_end",
+        "clip_sample_range",
+        "num_inference_steps",
+        "optimizer_lr",
+        "optimizer_eps",
+        "resize_shape",
+        "crop_shape",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "drop_n_last_frames",
+        "optimizer_weight_decay",
+        "scheduler_warmup_steps",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ("optimizer_betas",)
 
     def __post_init__(self) -> None:
         super().__post_init__()

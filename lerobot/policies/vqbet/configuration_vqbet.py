@@ -9,6 +9,7 @@ Training has two phases: the residual VQ-VAE for `n_vqvae_training_steps` forwar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
@@ -88,6 +89,37 @@ class VQBeTConfig(PreTrainedConfig):
     optimizer_vqvae_lr: float = 1e-3
     optimizer_vqvae_weight_decay: float = 1e-4
     scheduler_warmup_steps: int = 500
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "n_action_pred_token",
+        "action_chunk_size",
+        "crop_shape",
+        "spatial_softmax_num_keypoints",
+        "vqvae_n_embed",
+        "vqvae_embedding_dim",
+        "vqvae_enc_hidden_dim",
+        "gpt_block_size",
+        "gpt_input_dim",
+        "gpt_output_dim",
+        "gpt_n_layer",
+        "gpt_n_head",
+        "gpt_hidden_dim",
+        "bet_softmax_temperature",
+        "optimizer_lr",
+        "optimizer_eps",
+        "optimizer_vqvae_lr",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "n_vqvae_training_steps",
+        "offset_loss_weight",
+        "primary_code_loss_weight",
+        "secondary_code_loss_weight",
+        "optimizer_weight_decay",
+        "optimizer_vqvae_weight_decay",
+        "scheduler_warmup_steps",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ("dropout", "optimizer_betas")
 
     def __post_init__(self) -> None:
         super().__post_init__()
