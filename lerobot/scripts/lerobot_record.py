@@ -14,6 +14,7 @@ an existing local dataset; `--dataset.push_to_hub=true` uploads at the end.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ import numpy as np
 
 from lerobot.configs.parser import parse
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_features
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
@@ -67,11 +69,12 @@ class DatasetRecordConfig:
     encoder_niceness: int = 0
 
     def __post_init__(self):
-        if self.fps <= 0 or self.num_episodes <= 0 or self.episode_time_s <= 0 or self.reset_time_s < 0:
-            raise ValueError(
-                "dataset.fps, num_episodes and episode_time_s must be positive and reset_time_s >= 0 "
-                f"(got {self.fps}, {self.num_episodes}, {self.episode_time_s}, {self.reset_time_s})."
-            )
+        check_numbers(
+            self,
+            positive=("fps", "episode_time_s", "num_episodes", "num_image_writer_threads_per_camera"),
+            non_negative=("reset_time_s", "num_image_writer_processes"),
+            flag_prefix="--dataset.",
+        )
 
 
 @dataclass
@@ -310,6 +313,9 @@ def record_session(
     except BaseException:
         if created_here and dataset.num_episodes == 0:
             shutil.rmtree(dataset.root, ignore_errors=True)
+            if ds_cfg.root is None:  # $HF_LEROBOT_HOME/<user>/<name>: also the <user> folder it made
+                with contextlib.suppress(OSError):
+                    Path(dataset.root).parent.rmdir()
         raise
     log_say("Stop recording", cfg.play_sounds)
     if ds_cfg.push_to_hub and dataset.num_episodes == 0:
