@@ -186,7 +186,9 @@ class PreTrainedPolicy(nn.Module):
                 raise TypeError(
                     f"{self.name} policy: batch['{key}'] has dtype {value.dtype}; expected a float tensor{hint}."
                 )
-            if not bool(torch.isfinite(value).all()):
+            # One reduction on the fast path: a NaN/inf makes the sum non-finite; an overflowing sum of finite
+            # values (float16) falls through to the exact element-wise test.
+            if not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
                 n_bad = int((~torch.isfinite(value)).sum())
                 raise ValueError(
                     f"{self.name} policy: batch['{key}'] holds {n_bad} NaN/inf value(s); expected finite "

@@ -213,3 +213,16 @@ def test_config_json_with_a_wrong_type_names_the_field(checkpoint, tmp_path, key
     with pytest.raises(ValueError, match=rf"config.json: field '{key}' has a value of the wrong type") as e:
         PreTrainedPolicy.from_pretrained(ckpt)
     assert f"ACTConfig.{key} is declared as {declared}" in str(e.value)
+
+
+def test_finite_half_precision_batch_whose_sum_overflows_passes(act):
+    """The NaN check's fast path sums the values: a float16 sum overflows to inf on big finite inputs,
+    which must not be reported as NaN/inf."""
+    batch = {
+        k: torch.full((2, *ft.shape), 60000.0, dtype=torch.float16)
+        for k, ft in act.config.input_features.items()
+    }
+    act._check_inputs(batch)  # no error
+    batch["observation.state"][0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"batch\['observation.state'\] holds 1 NaN/inf"):
+        act._check_inputs(batch)
