@@ -24,7 +24,9 @@ class NormalizationMode(str, Enum):
 class PolicyFeature:
     """A feature as a policy sees it: its role and its shape (cameras channel-first: (C, H, W))."""
 
+    # Role of the feature: STATE, VISUAL, ENV, ACTION or REWARD.
     type: FeatureType
+    # Shape of one frame of the feature (cameras channel-first: C, H, W).
     shape: tuple[int, ...]
 
 

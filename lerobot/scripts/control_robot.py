@@ -106,6 +106,7 @@ class CalibrateControlConfig(ControlConfig):
 class TeleoperateControlConfig(DisplayFlags, ControlConfig):
     # Loop rate (None: as fast as possible).
     fps: int | None = None
+    # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
 
     def run(self, devices: Devices) -> dict[str, float]:
@@ -120,22 +121,39 @@ class TeleoperateControlConfig(DisplayFlags, ControlConfig):
 @ControlConfig.register_subclass("record")
 @dataclass
 class RecordControlConfig(DisplayFlags, ControlConfig):
+    # Dataset name `<user>/<name>`; stored in root (default $HF_LEROBOT_HOME/<repo_id>).
     repo_id: str
+    # The task, in words, stored with every frame.
     single_task: str
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Frames per second recorded (the control loop rate).
     fps: int = 30
+    # Seconds of teleoperation before the first episode, not recorded.
     warmup_time_s: float = 10
+    # Seconds recorded per episode.
     episode_time_s: float = 60
+    # Seconds to reset the scene between episodes (not recorded).
     reset_time_s: float = 60
+    # Number of episodes to record.
     num_episodes: int = 50
+    # Encode cameras to mp4 (true) or keep PNG images (false).
     video: bool = True
+    # Upload to the Hugging Face Hub at the end.
     push_to_hub: bool = True
+    # Create the Hub repository as private.
     private: bool = False
+    # Tags of the Hub dataset card.
     tags: list[str] | None = None
+    # Processes writing camera frames to disk (0: threads only).
     num_image_writer_processes: int = 0
+    # Threads writing camera frames to disk, per camera.
     num_image_writer_threads_per_camera: int = 4
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
+    # Append episodes to the existing local dataset.
     resume: bool = False
+    # Keyboard controls: auto (display or terminal) or none.
     keyboard: str = "auto"
     # A policy drives the robot during the episodes instead of the leader arms, which still drive the resets
     # when the robot has some (`--control.policy.path=<checkpoint dir or hub id>`; name the dataset `eval_...`).
@@ -178,10 +196,15 @@ class RecordControlConfig(DisplayFlags, ControlConfig):
 @ControlConfig.register_subclass("replay")
 @dataclass
 class ReplayControlConfig(ControlConfig):
+    # Dataset name `<user>/<name>` to replay from.
     repo_id: str
+    # Index of the episode to replay.
     episode: int
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Replay rate (None: the dataset's fps).
     fps: int | None = None
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
 
     def run(self, devices: Devices):
@@ -205,7 +228,9 @@ class RemoteRobotControlConfig(ControlConfig):
 
 @dataclass
 class ControlPipelineConfig:
+    # The robot: --robot.type=so100|koch|koch_bimanual|aloha|lekiwi plus its --robot.* settings.
     robot: ManipulatorRobotConfig
+    # What to do: --control.type=calibrate|teleoperate|record|replay|remote_robot plus its --control.* settings.
     control: ControlConfig
 
 

@@ -272,7 +272,13 @@ def report(out: Path, results: dict, elapsed_s: float | None = None) -> dict:
 @command("demo")
 def main(argv: list[str] | None = None) -> None:
     parser = ArgumentParser(prog="demo", description=__doc__.split("\n")[0])
-    parser.add_argument("step", nargs="?", default="all", choices=["all", "collect", "train", "evaluate"])
+    parser.add_argument(
+        "step",
+        nargs="?",
+        default="all",
+        choices=["all", "collect", "train", "evaluate"],
+        help="the part to run",
+    )
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="folder for every output")
     parser.add_argument(
         "--n_episodes", type=int, default=None, help="expert episodes (collect) / eval episodes"

@@ -47,18 +47,27 @@ class DatasetRecordConfig:
     repo_id: str
     # The task, in words, stored with every frame.
     single_task: str
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Frames per second recorded (the control loop rate).
     fps: int = 30
+    # Seconds recorded per episode.
     episode_time_s: float = 60
+    # Seconds to reset the scene between episodes (not recorded).
     reset_time_s: float = 60
+    # Number of episodes to record.
     num_episodes: int = 50
     # Encode cameras to mp4 (True) or keep PNG images (False).
     video: bool = True
     # Upload to the Hugging Face Hub at the end (needs `huggingface-cli login`).
     push_to_hub: bool = True
+    # Create the Hub repository as private.
     private: bool = False
+    # Tags of the Hub dataset card.
     tags: list[str] | None = None
+    # Processes writing camera frames to disk (0: threads only).
     num_image_writer_processes: int = 0
+    # Threads writing camera frames to disk, per camera.
     num_image_writer_threads_per_camera: int = 4
     # Video codec (default: the dataset writer's, AV1 libsvtav1); e.g. h264 encodes faster.
     vcodec: str | None = None

@@ -24,8 +24,11 @@ from lerobot.utils.robot_utils import LoopTimer
 
 @dataclass
 class DatasetReplayConfig:
+    # Dataset name `<user>/<name>` (also the folder under $HF_LEROBOT_HOME unless --dataset.root).
     repo_id: str
+    # Index of the episode to replay.
     episode: int
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
     # Replay rate (None: the dataset's fps).
     fps: int | None = None
@@ -33,8 +36,10 @@ class DatasetReplayConfig:
 
 @dataclass
 class ReplayConfig:
+    # The robot to drive: --robot.type=<name> plus its --robot.* settings.
     robot: RobotConfig
     dataset: DatasetReplayConfig
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
 
 

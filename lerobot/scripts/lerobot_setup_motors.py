@@ -20,7 +20,9 @@ from lerobot.utils.cli import command
 
 @dataclass
 class SetupConfig:
+    # The robot whose motors to set up (or use --teleop.*).
     robot: RobotConfig | None = None
+    # The teleoperator whose motors to set up (or use --robot.*).
     teleop: TeleoperatorConfig | None = None
 
     def __post_init__(self):

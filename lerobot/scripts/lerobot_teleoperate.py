@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TeleoperateConfig(DisplayFlags):
+    # The leader device: --teleop.type=<name> plus its --teleop.* settings.
     teleop: TeleoperatorConfig
+    # The follower robot: --robot.type=<name> plus its --robot.* settings.
     robot: RobotConfig
     # Loop rate in Hz (None: as fast as possible).
     fps: int | None = 60

@@ -18,6 +18,7 @@ class ACTConfig(PreTrainedConfig):
     chunk_size: int = 100
     # Actions of each chunk executed before the model runs again (<= chunk_size).
     n_action_steps: int = 100
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.MEAN_STD,

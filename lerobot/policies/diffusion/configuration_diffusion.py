@@ -35,6 +35,7 @@ class DiffusionConfig(PreTrainedConfig):
     # Actions executed per model call (taken from index n_obs_steps-1 of the trajectory).
     n_action_steps: int = 8
 
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.MEAN_STD,
@@ -79,13 +80,19 @@ class DiffusionConfig(PreTrainedConfig):
 
     # Noise scheduler ("DDPM" or "DDIM", diffusers schedulers).
     noise_scheduler_type: str = "DDPM"
+    # Diffusion steps of the noise schedule during training.
     num_train_timesteps: int = 100
+    # Noise schedule: squaredcos_cap_v2, linear or scaled_linear.
     beta_schedule: str = "squaredcos_cap_v2"
+    # First beta of the noise schedule.
     beta_start: float = 0.0001
+    # Last beta of the noise schedule.
     beta_end: float = 0.02
     # What the U-Net predicts: "epsilon" (the noise) or "sample" (the clean trajectory).
     prediction_type: str = "epsilon"
+    # Clip the denoised sample to [-clip_sample_range, clip_sample_range] at each step.
     clip_sample: bool = True
+    # Bound of the clipping (normalized action units).
     clip_sample_range: float = 1.0
 
     # Denoising steps at inference; None = num_train_timesteps.
@@ -93,6 +100,7 @@ class DiffusionConfig(PreTrainedConfig):
 
     # torch.compile the model (accepted for compatibility; the eager model is used here).
     compile_model: bool = False
+    # torch.compile mode when compile_model is true.
     compile_mode: str = "reduce-overhead"
 
     # Loss computation: mask out padded actions (beyond the episode end) in the MSE.
@@ -100,10 +108,15 @@ class DiffusionConfig(PreTrainedConfig):
 
     # Training presets.
     optimizer_lr: float = 1e-4
+    # Adam (beta1, beta2) of the training preset.
     optimizer_betas: tuple[float, float] = (0.95, 0.999)
+    # Adam epsilon of the training preset.
     optimizer_eps: float = 1e-8
+    # Weight decay of the training preset.
     optimizer_weight_decay: float = 1e-6
+    # LR schedule of the training preset (a diffusers schedule name, e.g. cosine).
     scheduler_name: str = "cosine"
+    # Warm-up steps of the preset LR schedule.
     scheduler_warmup_steps: int = 500
 
     # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).

@@ -28,6 +28,7 @@ class VQBeTConfig(PreTrainedConfig):
     # Actions per predicted chunk (the VQ-VAE's unit and the length of the action queue).
     action_chunk_size: int = 5
 
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.IDENTITY,
@@ -66,15 +67,20 @@ class VQBeTConfig(PreTrainedConfig):
     gpt_input_dim: int = 512
     # Width of the GPT output features fed to the heads.
     gpt_output_dim: int = 512
+    # Transformer layers of the GPT.
     gpt_n_layer: int = 8
+    # Attention heads per GPT layer.
     gpt_n_head: int = 8
+    # Width of the GPT's hidden layers.
     gpt_hidden_dim: int = 512
     # Dropout of the GPT (embeddings, attention, residual, MLP).
     dropout: float = 0.1
 
     # Loss weights and sampling.
     offset_loss_weight: float = 10000.0
+    # Weight of the first residual code's classification loss.
     primary_code_loss_weight: float = 5.0
+    # Weight of the second residual code's classification loss.
     secondary_code_loss_weight: float = 0.5
     # Temperature of the code sampling softmax (the focal loss uses raw logits).
     bet_softmax_temperature: float = 0.1
@@ -83,11 +89,17 @@ class VQBeTConfig(PreTrainedConfig):
 
     # Optimizer / scheduler presets.
     optimizer_lr: float = 1e-4
+    # Adam (beta1, beta2) of the training preset.
     optimizer_betas: tuple[float, float] = (0.95, 0.999)
+    # Adam epsilon of the training preset.
     optimizer_eps: float = 1e-8
+    # Weight decay of the training preset.
     optimizer_weight_decay: float = 1e-6
+    # Learning rate of the VQ-VAE during its training phase.
     optimizer_vqvae_lr: float = 1e-3
+    # Weight decay of the VQ-VAE during its training phase.
     optimizer_vqvae_weight_decay: float = 1e-4
+    # Warm-up steps of the preset LR schedule.
     scheduler_warmup_steps: int = 500
 
     # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
