@@ -116,6 +116,11 @@ def load_safetensors(path: str | os.PathLike, what: str = "weights") -> dict[str
     )
 
 
+class HubUnreachableError(ConnectionError, FileNotFoundError):
+    """A Hub file that is not cached could not be downloaded because the Hub did not answer (a
+    `FileNotFoundError` for callers that handle missing files, a `ConnectionError` for the commands)."""
+
+
 def _is_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES", "TRUE")
 
@@ -132,8 +137,10 @@ def download_file(repo_id: str, filename: str, revision: str | None = None) -> P
             f"'{repo_id}' is neither an existing local path nor a valid Hub repo id ({e})."
         ) from e
     except LocalEntryNotFoundError as e:  # (a subclass of EntryNotFoundError: test it first)
-        mode = "HF_HUB_OFFLINE=1 is set" if _is_offline() else "the Hub could not be reached"
-        raise FileNotFoundError(
+        offline = _is_offline()
+        mode = "HF_HUB_OFFLINE=1 is set" if offline else "the Hub could not be reached"
+        error = FileNotFoundError if offline else HubUnreachableError  # a fault of the network: exit 1
+        raise error(
             f"Cannot get '{filename}' of Hub repo '{repo_id}': {mode} and it is not in the local cache. "
             "Pass a local folder instead, or download it where the Hub is reachable."
         ) from e

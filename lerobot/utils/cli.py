@@ -82,12 +82,12 @@ def _message(e: BaseException) -> str:
 def classify(e: BaseException) -> tuple[int, str]:
     """(exit status, one-line message) of an exception that ended a command."""
     message = _message(e)
+    if isinstance(e, (ConnectionError, TimeoutError)):
+        return FAULT_STATUS, message
     if isinstance(e, (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError)):
         if e.errno is not None and e.filename is not None and "[Errno" in message:
             message = f"{e.filename}: {e.strerror}"
         return USAGE_STATUS, message
-    if isinstance(e, (ConnectionError, TimeoutError)):
-        return FAULT_STATUS, message
     if isinstance(e, OSError):  # disk full, permissions, I/O, Hub HTTP errors, unreadable videos
         hint = _ERRNO_HINTS.get(e.errno) if e.errno is not None else None
         if e.errno is not None and e.filename is not None and "[Errno" in message:

@@ -10,6 +10,7 @@ import pytest
 
 from lerobot.configs.parser import parse
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.policies.utils import HubUnreachableError
 from lerobot.utils.cli import ArgumentParser, UsageError, classify, command, debug_requested
 
 
@@ -24,6 +25,8 @@ from lerobot.utils.cli import ArgumentParser, UsageError, classify, command, deb
         (OSError(errno.ENOSPC, "No space left on device", "/data/ds"), 1, "/data/ds: No space left on device; free"),
         (PermissionError(errno.EACCES, "Permission denied", "/dev/ttyUSB0"), 1, "/dev/ttyUSB0: Permission denied; check"),
         (TimeoutError("camera 'front' sent no frame for 5 s"), 1, "camera 'front' sent no frame"),
+        (HubUnreachableError("Cannot get 'config.json' of Hub repo 'u/p': the Hub could not be reached"), 1,
+         "the Hub could not be reached"),
         (RuntimeError("Uploading failed"), 1, "Uploading failed"),
         (ZeroDivisionError("division by zero"), 1, "unexpected ZeroDivisionError: division by zero (a bug: rerun with --debug"),
     ],
@@ -125,3 +128,9 @@ def test_parser_errors_name_the_flag(args, message):
     with pytest.raises(UsageError if "dropout" not in message else ValueError) as e:
         parse(Outer, args)
     assert message in str(e.value) and "\n" not in str(e.value).strip()
+
+
+def test_hub_unreachable_is_still_a_missing_file_for_library_callers():
+    assert issubclass(HubUnreachableError, FileNotFoundError) and issubclass(
+        HubUnreachableError, ConnectionError
+    )
