@@ -306,16 +306,23 @@ def record_session(
     else:
         from lerobot.utils.constants import hf_lerobot_home
 
-        created_here = not Path(ds_cfg.root or hf_lerobot_home() / ds_cfg.repo_id).exists()
-        dataset = LeRobotDataset.create(
-            ds_cfg.repo_id,
-            ds_cfg.fps,
-            features=features,
-            root=ds_cfg.root,
-            robot_type=robot.name,
-            use_videos=ds_cfg.video,
-            **writer_args,
-        )
+        root = Path(ds_cfg.root or hf_lerobot_home() / ds_cfg.repo_id)
+        created_here = not root.exists()
+        try:
+            dataset = LeRobotDataset.create(
+                ds_cfg.repo_id,
+                ds_cfg.fps,
+                features=features,
+                root=ds_cfg.root,
+                robot_type=robot.name,
+                use_videos=ds_cfg.video,
+                **writer_args,
+            )
+        except FileExistsError as e:
+            raise FileExistsError(
+                f"The dataset folder {root} already exists and is not empty: pass --resume=true to append "
+                "episodes to it, or record into another --dataset.repo_id / --dataset.root."
+            ) from e
     # A run that fails before saving an episode leaves no dataset folder behind (one it created itself).
     try:
         stats = record_episodes(robot, teleop, cfg, events, dataset)

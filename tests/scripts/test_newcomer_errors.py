@@ -144,3 +144,33 @@ def test_vqbet_from_a_dataset_leaves_out_what_it_cannot_take(caplog):
     }  # fmt: skip
     with pytest.raises(ValueError, match=r"remove \['observation.environment_state'\] from input_features"):
         make_policy(cfg, ds_meta=meta)
+
+
+def test_record_into_an_existing_dataset_folder_says_resume_and_keeps_it(tmp_path, capsys):
+    from lerobot.scripts import lerobot_record
+
+    root = tmp_path / "ds"
+    (root / "meta").mkdir(parents=True)
+    (root / "meta" / "info.json").write_text("{}")
+    with pytest.raises(SystemExit) as e:
+        lerobot_record.main(["--robot.type=so100_follower", "--robot.port=/dev/null", "--teleop.type=so100_leader",
+                             "--teleop.port=/dev/null", "--dataset.repo_id=a/b", "--dataset.single_task=t",
+                             f"--dataset.root={root}", "--keyboard=none"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 1
+    assert f"The dataset folder {root} already exists" in err[0] and "--resume=true" in err[0]
+    assert (root / "meta" / "info.json").read_text() == "{}"  # nothing saved is touched
+
+
+def test_replay_of_an_episode_out_of_range_names_it(tmp_path, capsys):
+    from lerobot.scripts import lerobot_replay
+    from tests.datasets.factories import make_dataset
+
+    root = make_dataset(
+        tmp_path / "ds", n_episodes=2, episode_length=3, use_videos=False, camera_shape=(8, 8, 3)
+    )
+    with pytest.raises(SystemExit) as e:
+        lerobot_replay.main(["--robot.type=so100_follower", "--robot.port=/dev/null", "--dataset.repo_id=me/ds",
+                             f"--dataset.root={root}", "--dataset.episode=7"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 1 and "Episode 7 is not in" in err[0]
