@@ -222,10 +222,21 @@ def _parsing_error(e: draccus.ParsingError) -> Exception:
             return root if isinstance(root, ValueError) else ValueError(one_line(str(root)))
         return root
     for x in reversed(chain):
-        match = _DRACCUS_FIELD.match(one_line(str(x)))
+        text = one_line(str(x))
+        match = _DRACCUS_FIELD.match(text)
+        missing = _MISSING_FIELDS.search(match.group(2) if match else text)
+        if missing:  # `dataset`: Missing required field(s) `repo_id`, `single_task` for DatasetRecordConfig
+            prefix = f"{match.group(1)}." if match else ""
+            flags = [f"--{prefix}{name}" for name in re.findall(r"`(\w+)`", missing.group(1))]
+            return UsageError(
+                f"missing required flag(s) {', '.join(flags)} ({missing.group(2)}); --help describes them"
+            )
         if match:
             return UsageError(f"--{match.group(1)}: {match.group(2)}")
     return UsageError(one_line(str(root)))
+
+
+_MISSING_FIELDS = re.compile(r"Missing required field\(s\) (.+?) for (\w+)")
 
 
 def _chain(e: BaseException) -> list[BaseException]:

@@ -61,6 +61,7 @@ from typing import Any
 import draccus
 
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import check_numbers
 from lerobot.robots.legacy import Devices, ManipulatorRobotConfig
 from lerobot.utils.cli import command
 from lerobot.utils.visualization_utils import DisplayFlags
@@ -108,6 +109,10 @@ class TeleoperateControlConfig(DisplayFlags, ControlConfig):
     fps: int | None = None
     # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(self, positive=("fps", "teleop_time_s"), flag_prefix="--control.")
 
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
@@ -159,6 +164,15 @@ class RecordControlConfig(DisplayFlags, ControlConfig):
     # when the robot has some (`--control.policy.path=<checkpoint dir or hub id>`; name the dataset `eval_...`).
     policy: PreTrainedConfig | None = None
 
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(
+            self,
+            positive=("fps", "episode_time_s", "num_episodes", "num_image_writer_threads_per_camera"),
+            non_negative=("warmup_time_s", "reset_time_s", "num_image_writer_processes"),
+            flag_prefix="--control.",
+        )
+
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_record import DatasetRecordConfig, RecordConfig, record_session
 
@@ -206,6 +220,9 @@ class ReplayControlConfig(ControlConfig):
     fps: int | None = None
     # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
+
+    def __post_init__(self):
+        check_numbers(self, positive=("fps",), non_negative=("episode",), flag_prefix="--control.")
 
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_replay import DatasetReplayConfig, replay_on

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lerobot.configs.parser import parse
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
@@ -32,6 +33,9 @@ class DatasetReplayConfig:
     root: Path | None = None
     # Replay rate (None: the dataset's fps).
     fps: int | None = None
+
+    def __post_init__(self):
+        check_numbers(self, positive=("fps",), non_negative=("episode",), flag_prefix="--dataset.")
 
 
 @dataclass

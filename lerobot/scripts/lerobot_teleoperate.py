@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lerobot.configs.parser import parse
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.cli import command
@@ -33,6 +34,10 @@ class TeleoperateConfig(DisplayFlags):
     fps: int | None = 60
     # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(self, positive=("fps", "teleop_time_s"), flag_prefix="--")
 
 
 def teleop_loop(
