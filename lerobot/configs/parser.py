@@ -14,6 +14,9 @@
 - `--config_path=<json/yaml file | dir | hub id>` loads a whole config (a dir or Hub repo must hold
   `train_config.json`); further flags override it.
 - `--help` prints every field with the comment written above it in the dataclass.
+- Errors are one-line exceptions naming the flag (`UsageError`, a ValueError): an unknown flag with a
+  did-you-mean instead of draccus' usage dump, `--<field>: Couldn't parse 'abc' into an int`, missing
+  required flags, or the config's own `__post_init__` message; lerobot/utils/cli.py prints them.
 """
 
 from __future__ import annotations
@@ -171,14 +174,6 @@ def load_pretrained_config_dict(source: str, flag: str) -> dict[str, Any]:
     if unknown:
         logger.warning("%s: ignoring keys that are not %s fields: %s", file, config_cls.__name__, unknown)
     return {k: v for k, v in data.items() if k not in unknown}
-
-
-def _root_cause(e: BaseException) -> BaseException:
-    seen = set()
-    while (e.__cause__ or e.__context__) is not None and id(e) not in seen:
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return e
 
 
 def _draccus_parse(config_class: type[T], args: list[str], config_path: Path | None) -> T:
