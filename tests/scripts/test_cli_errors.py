@@ -175,12 +175,21 @@ HARDWARE = {
 
 @pytest.mark.slow
 def test_hardware_commands_name_a_missing_port_in_one_line(tmp_path):
+    from tests.datasets.factories import make_dataset
+
+    joints = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
+    action = {"dtype": "float32", "shape": [6], "names": [f"{j}.pos" for j in joints]}
+    root = make_dataset(tmp_path / "so100_ds", n_episodes=1, episode_length=3, features={"action": action})
+    replay = ["--robot.type=so100_follower", f"--robot.port={NO_PORT}", "--dataset.repo_id=me/so100_ds",
+              f"--dataset.root={root}", "--dataset.episode=0", "--play_sounds=false"]  # fmt: skip
+    commands = {**HARDWARE, "lerobot-replay": replay}
+
     def command(name: str) -> list[str]:
         base = [sys.executable, str(SCRIPTS / name)] if name.endswith(".py") else console_command(name)
-        return base + HARDWARE[name]
+        return base + commands[name]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(HARDWARE, pool.map(lambda n: run(command(n), tmp_path), HARDWARE), strict=True))
+        results = dict(zip(commands, pool.map(lambda n: run(command(n), tmp_path), commands), strict=True))
     for name, res in results.items():
         errors = [line for line in res.stderr.splitlines() if ": error: " in line]
         assert res.returncode == 1, (name, res.stderr[-800:])
