@@ -328,6 +328,7 @@ def record_session(
         stats = record_episodes(robot, teleop, cfg, events, dataset)
     except BaseException:
         if created_here and dataset.num_episodes == 0:
+            dataset.finalize()  # idempotent: the writer's pools are stopped before the folder goes
             shutil.rmtree(dataset.root, ignore_errors=True)
             if ds_cfg.root is None:  # $HF_LEROBOT_HOME/<user>/<name>: also the <user> folder it made
                 with contextlib.suppress(OSError):
