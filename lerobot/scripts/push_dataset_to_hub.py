@@ -22,10 +22,11 @@ if __package__ in (None, ""):  # `python lerobot/scripts/push_dataset_to_hub.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lerobot.datasets.raw.registry import RAW_FORMATS, convert_raw
+from lerobot.utils.cli import ArgumentParser, command
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="push_dataset_to_hub.py",
         description=__doc__.split("\n\n")[0],
         epilog="Examples:\n" + __doc__.split("\n\n")[1],
@@ -107,9 +108,11 @@ def run_cli(args: list[str] | None = None):
     return dataset
 
 
+@command("push_dataset_to_hub.py")
 def main(args: list[str] | None = None) -> None:
+    """One-line errors (lerobot/utils/cli.py): exit 2 for user errors, 1 for faults; --debug for tracebacks."""
     run_cli(args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -14,31 +14,20 @@ lerobot/visualization/site.py; this script only parses the flags.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.util
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # `python lerobot/scripts/visualize_dataset_html.py` from a clone
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from lerobot.utils.cli import ArgumentParser, command  # noqa: E402
+
 INSTALL_HINT = "pip install -e '.[dataset-viz-html]'"
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Errors are one line `<prog>: error: ...` on stderr and exit status 2 (the usage only with --help);
-    a misspelled flag gets a did-you-mean."""
-
-    def error(self, message: str):
-        if message.startswith("unrecognized arguments:"):
-            flags = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
-            for word in message.split(":", 1)[1].split():
-                close = difflib.get_close_matches(word.split("=")[0], flags, n=1)
-                if word.startswith("-") and close:
-                    message += f" (did you mean {close[0]}?)"
-                    break
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
-
-
 def make_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
+    parser = ArgumentParser(
         prog="lerobot-dataset-viz-html",
         description=__doc__.split("\n\n")[0],
         epilog="Examples:\n" + __doc__.split("\n\n")[1],
@@ -130,10 +119,12 @@ def run_cli(args: list[str] | None = None) -> Path | None:
         parser.exit(2, f"{parser.prog}: error: {' '.join(str(e).split())}\n")
 
 
+@command("lerobot-dataset-viz-html")
 def main(args: list[str] | None = None) -> None:
-    """The `lerobot-dataset-viz-html` console script (returns None: its value becomes the exit status)."""
+    """The `lerobot-dataset-viz-html` console script (returns None: its value becomes the exit status).
+    One-line errors as every command (lerobot/utils/cli.py); --debug shows tracebacks."""
     run_cli(args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

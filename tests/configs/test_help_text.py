@@ -108,7 +108,30 @@ ARGPARSE_COMMANDS = {
     "demo": "lerobot.scripts.demo",
     "sim_bus": "lerobot.motors.sim_bus",
     "convert": "lerobot.datasets.convert",
+    "lerobot-dataset-viz-html": "lerobot.scripts.visualize_dataset_html",
+    "push_dataset_to_hub": "lerobot.scripts.push_dataset_to_hub",
 }
+
+
+def test_every_command_is_checked_here():
+    """A new console script or lerobot/scripts/*.py must join one of the two lists above."""
+    from pathlib import Path
+
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[2]
+    entries = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["scripts"].values()
+    modules = {e.split(":")[0] for e in entries}
+    modules |= {f"lerobot.scripts.{p.stem}" for p in (repo / "lerobot" / "scripts").glob("*.py")} - {
+        "lerobot.scripts.__init__"
+    }
+    checked = set(ARGPARSE_COMMANDS.values()) | {
+        "lerobot.scripts.train", "lerobot.scripts.eval", "lerobot.scripts.lerobot_record",
+        "lerobot.scripts.lerobot_replay", "lerobot.scripts.lerobot_teleoperate",
+        "lerobot.scripts.lerobot_calibrate", "lerobot.scripts.lerobot_setup_motors",
+        "lerobot.scripts.control_robot",
+    }  # fmt: skip
+    assert modules - checked == set()
 
 
 @pytest.mark.parametrize("command", list(ARGPARSE_COMMANDS))

@@ -62,6 +62,14 @@ CASES: dict[str, tuple[tuple[list[str], str], tuple[list[str], str]]] = {
         (["--robot.type=so100", "--control.type=teleoperate", "--control.fsp=3"], "--control.fsp; did you mean --control.fps?"),
         (["--robot.type=so100", "--control.type=teleoperate", "--control.fps=abc"], "--control.fps: "),
     ),
+    "lerobot-dataset-viz-html": (
+        (["--repo-id", "a/b", "--porrt", "3"], "--porrt; did you mean --port?"),
+        (["--repo-id", "a/b", "--serve", "2"], "--serve: invalid choice: 2"),
+    ),
+    "push_dataset_to_hub.py": (
+        (["--raw-dir", "x", "--raw-format", "pusht_zarr", "--repo-id", "a/b", "--fsp", "3"], "--fsp; did you mean --fps?"),
+        (["--raw-dir", "x", "--raw-format", "pusht_zar", "--repo-id", "a/b"], "--raw-format: invalid choice: 'pusht_zar'"),
+    ),
     "demo.py": ((["--stpes=3"], "--stpes; did you mean --steps?"), (["--steps", "abc"], "--steps: invalid int")),
     "python -m lerobot.motors.sim_bus": (
         (["--robot", "so100_follower", "--seeed", "3"], "--seeed; did you mean --seed?"),
@@ -85,6 +93,8 @@ SCRIPT_OF = {
     "visualize_dataset.py": "lerobot-dataset-viz",
     "control_robot.py": "control_robot.py",
     "demo.py": "demo.py",
+    "visualize_dataset_html.py": "lerobot-dataset-viz-html",
+    "push_dataset_to_hub.py": "push_dataset_to_hub.py",
 }
 
 
