@@ -1,4 +1,4 @@
-"""Configs of `lerobot-eval` (spec §4.3): how many episodes, in how many parallel envs, and where to write.
+"""Configs of `lerobot-eval` (docs/cli.md): how many episodes, in how many parallel envs, and where to write.
 
 `EvalPipelineConfig` is what `python lerobot/scripts/eval.py` / `lerobot-eval` parses:
 `--env.type=pusht --policy.path=<dir|hub id> --eval.n_episodes=10 --eval.batch_size=10 --seed=1000`.

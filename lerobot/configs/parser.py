@@ -1,4 +1,4 @@
-"""The one module that talks to draccus: command-line parsing of dataclass configs (REFERENCE.md §4.1).
+"""The one module that talks to draccus: command-line parsing of dataclass configs (docs/cli.md).
 
     cfg = parse(TrainPipelineConfig)                  # sys.argv[1:]
     cfg = parse(EvalConfig, ["--policy.path=outputs/train/act/checkpoints/last/pretrained_model",

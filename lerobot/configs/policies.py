@@ -1,4 +1,4 @@
-"""`PreTrainedConfig`: the registry of policy configs (REFERENCE.md §3.1, §3.7; POLICIES.md §2.1).
+"""`PreTrainedConfig`: the registry of policy configs (docs/checkpoints.md).
 
 Contract for policy authors (ACT, Diffusion, TD-MPC, VQ-BeT, ...):
 
@@ -263,7 +263,7 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
                 f"features {list(self.output_features)}."
             )
 
-    # ----- feature lookup (POLICIES.md §0) ---------------------------------------------------------------
+    # ----- feature lookup ---------------------------------------------------------------
     @property
     def robot_state_feature(self) -> PolicyFeature | None:
         """The STATE input whose key is exactly `observation.state`, if any."""

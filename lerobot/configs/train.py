@@ -1,4 +1,4 @@
-"""Configs of `lerobot-train` (spec §4.2): `TrainPipelineConfig`, `DatasetConfig`, `WandBConfig`.
+"""Configs of `lerobot-train` (docs/cli.md): `TrainPipelineConfig`, `DatasetConfig`, `WandBConfig`.
 
     python lerobot/scripts/train.py --policy.type=act --dataset.repo_id=lerobot/aloha_sim_transfer_cube_human \
         --env.type=aloha --steps=100000 --batch_size=8
@@ -35,7 +35,7 @@ class DatasetConfig:
     image_transforms: ImageTransformsConfig = field(default_factory=ImageTransformsConfig)
     # Dataset revision (git tag/branch) on the Hub.
     revision: str | None = None
-    # Normalise camera features with ImageNet mean/std instead of the dataset's (spec §1.4).
+    # Normalise camera features with ImageNet mean/std instead of the dataset's (docs/dataset_format.md).
     use_imagenet_stats: bool = True
     # Video decoder backend (None = the default one).
     video_backend: str | None = None

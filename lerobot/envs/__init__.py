@@ -1,4 +1,4 @@
-"""Simulation environments (spec §4.4): configs registered by `type`, a vector-env factory and the
+"""Simulation environments: configs registered by `type`, a vector-env factory and the
 observation mapping to policy inputs.
 
 - `lerobot.envs.configs`: `EnvConfig` (draccus ChoiceRegistry) and `PushtEnv` ("pusht"), `AlohaEnv`

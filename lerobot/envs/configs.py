@@ -1,4 +1,4 @@
-"""Simulation environment configs, registered by `type` (spec §4.4).
+"""Simulation environment configs, registered by `type`.
 
 Each config says which gym package and task to build (`gym_<type>/<task>`), the control rate, the
 episode length, and the environment's features on the gym side (images channel-last, as the env
@@ -230,7 +230,7 @@ class PushtEnv(EnvConfig):
     default_features_map: ClassVar[dict[str, str]] = _PUSHT_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("PushT-v0",)
-    # Departure from the spec table (which lists 384x384, the visualization size): gym-pusht returns
+    # Departure from the reference's documented size (which lists 384x384, the visualization size): gym-pusht returns
     # observation frames of its `observation_width/height`, 96x96, which is what the pusht datasets and
     # policies use; declaring the real shape lets the feature check work.
     obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {

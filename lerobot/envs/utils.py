@@ -1,4 +1,4 @@
-"""Env observations -> policy inputs (spec §4.4), and env features -> policy features.
+"""Env observations -> policy inputs, and env features -> policy features.
 
 Batch layout produced by `preprocess_observation` for a vector env of B sub-envs:
 - `observation.image` / `observation.images.<cam>`: float32 (B, C, H, W) in [0, 1];

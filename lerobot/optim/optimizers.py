@@ -1,4 +1,4 @@
-"""Optimizer configs, registered by `type` (`--optimizer.type=adamw`), POLICIES.md §1.7.
+"""Optimizer configs, registered by `type` (`--optimizer.type=adamw`).
 
 `OptimizerConfig.build(params)` accepts an iterable of parameters or a list of param-group dicts (what
 `PreTrainedPolicy.get_optim_params()` returns). Every config carries `grad_clip_norm` for the train loop.

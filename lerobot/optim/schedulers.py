@@ -1,4 +1,4 @@
-"""LR scheduler configs, registered by `type` (`--scheduler.type=diffuser`), POLICIES.md §1.7.
+"""LR scheduler configs, registered by `type` (`--scheduler.type=diffuser`).
 
 Each `build(optimizer, num_training_steps)` returns a `torch.optim.lr_scheduler.LambdaLR` whose factor at
 optimizer step k (0-based, stepped after every optimizer step) is given by `lr_lambda(k)`.

@@ -1,4 +1,4 @@
-"""Normalization of policy inputs/targets and unnormalization of actions, both eras (POLICIES.md §1.6).
+"""Normalization of policy inputs/targets and unnormalization of actions, both eras (docs/checkpoints.md).
 
 Statistics are `dict[feature_key, dict[stat_name, Tensor]]` (float32; camera stats shaped (C, 1, 1)).
 They belong to the policy (`PreTrainedPolicy.normalizer`) but are NOT part of its `state_dict()`: they are

@@ -1,4 +1,4 @@
-"""`PreTrainedPolicy`: the base class of every policy, with save/load (REFERENCE.md §3.1–3.2, §3.7).
+"""`PreTrainedPolicy`: the base class of every policy, with save/load (docs/checkpoints.md).
 
 Interface (what training and evaluation code calls; everything in ENVIRONMENT space):
 

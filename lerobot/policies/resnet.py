@@ -1,4 +1,4 @@
-"""ResNet-18/34/50/101/152 with torchvision's parameter names, without torchvision (POLICIES.md §1.1).
+"""ResNet-18/34/50/101/152 with torchvision's parameter names, without torchvision.
 
 - `resnet(name, norm_layer=nn.BatchNorm2d, replace_stride_with_dilation=(False, False, False))` builds
   the full network (`conv1, bn1, relu, maxpool, layer1..layer4, avgpool, fc`) initialised like

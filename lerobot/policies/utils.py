@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 
 def populate_queues(queues: dict[str, deque], batch: Mapping[str, Tensor]) -> dict[str, deque]:
-    """Append the batch's values to the queues of the same keys (POLICIES.md §1.4).
+    """Append the batch's values to the queues of the same keys.
 
     On the first call after a reset (queue not full) the value is repeated until the queue is full, so
     the first observation fills the whole history. Keys without a queue are ignored.

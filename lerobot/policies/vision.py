@@ -1,4 +1,4 @@
-"""Image blocks shared by Diffusion Policy and VQ-BeT (POLICIES.md §1.1–1.3).
+"""Image blocks shared by Diffusion Policy and VQ-BeT (docs/policies/diffusion.md).
 
 Shapes: images reach these blocks as a 4-D float batch `(M, C, H, W)` where M folds together the batch,
 the observation time steps and (with a shared encoder) the cameras.
@@ -118,7 +118,7 @@ class ImageCropResize(nn.Module):
 
 
 class SpatialSoftmax(nn.Module):
-    """Spatial soft-argmax (Levine et al. 2016, "Deep Spatial Autoencoders"), POLICIES.md §1.3.
+    """Spatial soft-argmax (Levine et al. 2016, "Deep Spatial Autoencoders").
 
     Input `(M, C, h, w)`; with `num_kp` set, a 1x1 conv (`nets`) first maps C -> K channels, else K = C.
     Output `(M, K, 2)`: the softmax-weighted mean (x, y) position of each keypoint map, with x and y in

@@ -1,6 +1,6 @@
 """Shared logic of serial-bus arms (followers and leaders): connect, calibration flow, disconnect.
 
-Calibration flow (spec §5.2), prompts answered through `self.input_fn`:
+Calibration flow, prompts answered through `self.input_fn`:
 1. torque off, calibration operating mode;
 2. "move to the middle of the range, press ENTER" -> half-turn homing offsets written to the motors;
 3. "move every joint through its whole range, press ENTER to stop" -> min/max recorded while the user

@@ -1,4 +1,4 @@
-"""Robot features <-> dataset features (spec §5.2).
+"""Robot features <-> dataset features.
 
 All `float` entries of a robot's feature dict become one float32 vector (`observation.state` or
 `action`) whose `names` are the keys in order (e.g. `shoulder_pan.pos`); each camera `(H, W, 3)` entry

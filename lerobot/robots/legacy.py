@@ -1,4 +1,4 @@
-"""The v2.1-era robot configs of `control_robot.py` (spec §5.1: `--robot.type=so100|koch|koch_bimanual|aloha|
+"""The v2.1-era robot configs of `control_robot.py` (`--robot.type=so100|koch|koch_bimanual|aloha|
 lekiwi`, arms as `follower_arms` / `leader_arms` = {arm name: port}) and what they build on the redesigned
 devices: `LegacyManipulator` (follower arms + cameras, features `<arm>_<motor>.pos`), `LegacyLeaders`, the
 LeKiwi client/leader pair and, with `mock=true`, simulated buses and a LeKiwi host thread (`Devices`).

@@ -1,6 +1,6 @@
 """Robot base class, registered by `name` (= config `type`, = `robot_type` written in datasets).
 
-Interface (spec §5.2): `observation_features` / `action_features` (flat dicts: `"<motor>.pos": float`,
+Interface: `observation_features` / `action_features` (flat dicts: `"<motor>.pos": float`,
 camera name -> (H, W, 3)), `connect(calibrate=True)`, `is_connected`, `is_calibrated`, `calibrate()`,
 `configure()`, `get_observation()`, `send_action(action) -> action actually sent`, `disconnect()`.
 A robot is a context manager; torque is disabled on disconnect and on every exit path. The connection

@@ -1,4 +1,4 @@
-"""The v2.1-era single entry point (spec §5.1), on top of the redesigned robots/teleoperators:
+"""The v2.1-era single entry point (docs/cli.md), on top of the redesigned robots/teleoperators:
 
     python lerobot/scripts/control_robot.py --robot.type=so100 --control.type=calibrate
     python lerobot/scripts/control_robot.py --robot.type=so100 --control.type=teleoperate --control.fps=30

@@ -9,7 +9,7 @@ Usage (from a clone, or as the console script `lerobot-eval` with the same flags
 sampled uniformly from the env's action space (a baseline), and `--policy.type=<name>` evaluates a
 randomly initialised policy built for the env's features.
 
-Rollout (spec §4.3): episodes run `eval.batch_size` at a time in a gymnasium vector env; episode i is
+Rollout: episodes run `eval.batch_size` at a time in a gymnasium vector env; episode i is
 reset with seed `seed + i`; `policy.reset()` is called before each batch; a batch steps until every
 sub-env is done (terminated or truncated). Per episode, the frames up to and including the first done
 count: `sum_reward`, `max_reward`, `success` (any `is_success`). Shapes inside a batch: B sub-envs,

@@ -1,4 +1,4 @@
-"""Calibrate a robot or a teleoperator (spec §5.2): `lerobot-calibrate`.
+"""Calibrate a robot or a teleoperator: `lerobot-calibrate`.
 
     lerobot-calibrate --robot.type=so100_follower --robot.port=/dev/ttyACM0 --robot.id=my_follower
     lerobot-calibrate --teleop.type=so100_leader --teleop.port=/dev/ttyACM1 --teleop.id=my_leader

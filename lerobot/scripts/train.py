@@ -1,4 +1,4 @@
-"""Train a policy on a LeRobot dataset (spec §4.2), with evaluation in simulation and checkpoints.
+"""Train a policy on a LeRobot dataset (docs/cli.md; run folder: docs/checkpoints.md), with evaluation in simulation and checkpoints.
 
 Usage (from a clone, or as the console script `lerobot-train` with the same flags):
 
@@ -10,7 +10,7 @@ Usage (from a clone, or as the console script `lerobot-train` with the same flag
     # several GPUs / nodes: one process per GPU through torchrun (torch DDP), same flags:
     torchrun --nproc_per_node=4 lerobot/scripts/train.py --policy.type=act ...
 
-Each step (POLICIES.md §1.7): `policy.train()` -> forward (autocast when `--policy.use_amp`) -> backward
+Each step: `policy.train()` -> forward (autocast when `--policy.use_amp`) -> backward
 through a GradScaler -> clip the grad norm to `optimizer.grad_clip_norm` -> optimizer step -> zero grads
 -> scheduler step -> `policy.update()` if the policy has it. Batches come from an endless, seeded stream
 of shuffled frame indices (only frames the EpisodeAwareSampler keeps when the policy sets

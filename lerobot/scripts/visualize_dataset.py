@@ -1,4 +1,4 @@
-"""Show one episode of a LeRobot dataset in the Rerun viewer: `lerobot-dataset-viz` (spec §6).
+"""Show one episode of a LeRobot dataset in the Rerun viewer: `lerobot-dataset-viz`.
 
     lerobot-dataset-viz --repo-id lerobot/pusht --episode-index 0                 # spawn a viewer here
     lerobot-dataset-viz --repo-id lerobot/pusht --episode-index 0 --save 1 --output-dir out

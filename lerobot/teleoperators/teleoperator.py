@@ -1,6 +1,6 @@
 """Teleoperator base class, registered by `name` (= config `type`).
 
-Interface (spec §5.2): `action_features`, `feedback_features`, `connect(calibrate=True)`,
+Interface: `action_features`, `feedback_features`, `connect(calibrate=True)`,
 `is_connected`, `is_calibrated`, `calibrate()`, `configure()`, `get_action()`, `send_feedback()`,
 `disconnect()`; a context manager. The connection and calibration methods and the context manager are
 declared once, in `lerobot.robots.device.CalibratedDevice`.

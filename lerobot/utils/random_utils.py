@@ -1,7 +1,7 @@
 """Seeding and saving/restoring the random number generators (python, numpy, torch CPU and CUDA).
 
 `get_rng_state()` returns a flat dict of tensors that `safetensors` can store (`rng_state.safetensors`
-of a training checkpoint, spec §4.2); `set_rng_state(state)` restores it, so a resumed run draws the same
+of a training checkpoint, docs/checkpoints.md); `set_rng_state(state)` restores it, so a resumed run draws the same
 numbers as an uninterrupted one.
 """
 

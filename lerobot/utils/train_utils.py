@@ -1,4 +1,4 @@
-"""Training checkpoints in the layout of spec §4.2.
+"""Training checkpoints in the layout of docs/checkpoints.md (The training-run folder).
 
     <output_dir>/checkpoints/<NNNNNN>/pretrained_model/   config.json, model.safetensors, processor files,
                                                           train_config.json

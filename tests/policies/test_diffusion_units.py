@@ -66,7 +66,7 @@ def _obs(cfg: DiffusionConfig, b: int = 2, seed: int = 0) -> dict[str, torch.Ten
 
 
 # ----- config ---------------------------------------------------------------------------------------------
-def test_defaults_match_spec():
+def test_defaults_match_reference():
     cfg = DiffusionConfig()
     assert (cfg.n_obs_steps, cfg.horizon, cfg.n_action_steps, cfg.drop_n_last_frames) == (2, 16, 8, 7)
     assert cfg.crop_shape is None and cfg.resize_shape is None and cfg.crop_ratio == 1.0

@@ -1,4 +1,4 @@
-"""`python lerobot/scripts/eval.py` and `lerobot-eval` in a subprocess: flags of spec §4.3, errors, --help."""
+"""`python lerobot/scripts/eval.py` and `lerobot-eval` in a subprocess: flags of docs/cli.md, errors, --help."""
 
 import json
 import os

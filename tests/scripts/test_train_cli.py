@@ -1,4 +1,4 @@
-"""`python lerobot/scripts/train.py` end to end in subprocesses, for every registered policy (spec §4.2).
+"""`python lerobot/scripts/train.py` end to end in subprocesses, for every registered policy (docs/cli.md).
 
 Per policy: train 4 steps on a generated PushT-shaped dataset (checkpoints at 2 and 4, evaluation of one
 episode in the PushT env at step 4), then resume from checkpoint 2 in a fresh process: the step-4 weights

@@ -1,4 +1,4 @@
-"""`ACTConfig` (`type: act`), fields and defaults of lerobot 0.4.4 (POLICIES.md §2.1, REFERENCE.md §3.3)."""
+"""`ACTConfig` (`type: act`), fields and defaults of lerobot 0.4.4 (docs/policies/act.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """ACT: Action Chunking Transformer (Zhao et al. 2023, "Learning Fine-Grained Bimanual Manipulation with
-Low-Cost Hardware"), checkpoint-compatible with lerobot 0.3.2 / 0.4.4 (POLICIES.md §2, REFERENCE.md §3.3).
+Low-Cost Hardware"), checkpoint-compatible with lerobot 0.3.2 / 0.4.4 (docs/policies/act.md).
 
 Batch (normalized space, inside the hooks):
     observation.state              (B, S)            optional
@@ -125,7 +125,7 @@ class ACTPolicy(PreTrainedPolicy):
 
 
 class ACTTemporalEnsembler:
-    """Online exponentially weighted average of overlapping chunks (ACT paper, Alg. 2; REFERENCE §3.3).
+    """Online exponentially weighted average of overlapping chunks (ACT paper, Alg. 2; docs/policies/act.md).
 
     w_i = exp(-coeff * i) with w_0 for the OLDEST prediction of a step; each `update` consumes one chunk
     (B, K, A) and returns the ensembled action (B, A) for the current step.
@@ -164,7 +164,7 @@ class ACTTemporalEnsembler:
 
 
 class ACT(nn.Module):
-    """The network (`policy.model`); state-dict names as in the reference (POLICIES.md §2.2)."""
+    """The network (`policy.model`); state-dict names as in the reference (docs/policies/act.md)."""
 
     def __init__(self, config: ACTConfig):
         super().__init__()
@@ -411,7 +411,7 @@ class ACTDecoderLayer(nn.Module):
 
 def create_sinusoidal_pos_embedding(num_positions: int, dimension: int) -> Tensor:
     """(num_positions, dimension) float32: channel j of position p is sin/cos (even/odd j) of
-    p / 10000^(2 floor(j/2) / dimension), computed in float64 (POLICIES.md §1.5)."""
+    p / 10000^(2 floor(j/2) / dimension), computed in float64."""
     p = torch.arange(num_positions, dtype=torch.float64).unsqueeze(1)
     j = torch.arange(dimension, dtype=torch.float64).unsqueeze(0)
     angle = p / torch.pow(
@@ -424,7 +424,7 @@ def create_sinusoidal_pos_embedding(num_positions: int, dimension: int) -> Tenso
 
 
 class ACTSinusoidalPositionEmbedding2d(nn.Module):
-    """2D sinusoid for a feature map (POLICIES.md §2.4): (B, C, h, w) -> (1, 2 * dimension, h, w).
+    """2D sinusoid for a feature map: (B, C, h, w) -> (1, 2 * dimension, h, w).
 
     Rows/columns are numbered from 1 and scaled to (0, 2pi] by dividing by (size + 1e-6); the first
     `dimension` channels encode the row (y), the last `dimension` the column (x), sin/cos interleaved.

@@ -1,4 +1,4 @@
-"""`DiffusionConfig` (`type: diffusion`): Diffusion Policy (Chi et al. 2023), POLICIES.md §3.1.
+"""`DiffusionConfig` (`type: diffusion`): Diffusion Policy (Chi et al. 2023), docs/policies/diffusion.md.
 
 Field set and defaults are those of the reference v0.4.4 (`crop_shape=None`, `resize_shape`, `crop_ratio`,
 `compile_model`, `compile_mode`); a v0.3.2-era `config.json` (which spells out `crop_shape: [84, 84]`

@@ -1,6 +1,6 @@
 """Diffusion Policy (Chi et al. 2023, "Diffusion Policy: Visuomotor Policy Learning via Action Diffusion").
 
-POLICIES.md §3. `DiffusionPolicy` (state-dict prefix `diffusion.`) wraps `DiffusionModel`, which holds
+docs/policies/diffusion.md. `DiffusionPolicy` (state-dict prefix `diffusion.`) wraps `DiffusionModel`, which holds
 `rgb_encoder` (shared `SpatialSoftmaxRgbEncoder`, or a ModuleList of one per camera), `unet`
 (`DiffusionConditionalUnet1d`) and a diffusers noise scheduler (no state-dict entries).
 
@@ -187,7 +187,7 @@ class DiffusionModel(nn.Module):
     ) -> Tensor:
         """MSE of the U-Net prediction against the noise (epsilon) or the clean actions (sample).
 
-        Draw order (POLICIES.md §3.7): random-crop offsets (CPU), `eps = randn(B, T, A)`,
+        Draw order (docs/policies/diffusion.md, Training loss): random-crop offsets (CPU), `eps = randn(B, T, A)`,
         `timesteps = randint(0, num_train_timesteps, (B,))` (device RNG). `eps` / `timesteps` may be
         injected, in which case the corresponding draw is skipped.
         """

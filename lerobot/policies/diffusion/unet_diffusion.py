@@ -1,4 +1,4 @@
-"""Conditional 1-D U-Net of Diffusion Policy (Chi et al. 2023), POLICIES.md §3.2–3.3.
+"""Conditional 1-D U-Net of Diffusion Policy (Chi et al. 2023), docs/policies/diffusion.md.
 
 Shapes: `x` (B, T=horizon, A) noisy action trajectory, `timestep` (B,) integer diffusion steps,
 `global_cond` (B, G) observation conditioning. Output (B, T, A).

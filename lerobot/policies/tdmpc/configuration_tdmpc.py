@@ -1,5 +1,5 @@
 """Configuration of TD-MPC (Hansen et al. 2022, "Temporal Difference Learning for Model Predictive Control"),
-in the FOWM variant the reference ships (spec POLICIES.md §4, REFERENCE.md §3.5).
+in the FOWM variant the reference ships (docs/policies/tdmpc.md).
 
 Time windows: observations at deltas 0..horizon (horizon + 1 steps), actions and `next.reward` at deltas
 0..horizon-1. Policy I/O is in normalized space (the processors (un)normalize); actions must be MIN_MAX

@@ -1,4 +1,4 @@
-"""TD-MPC policy: a task-oriented latent dynamics model (TOLD) + CEM/MPPI planning (spec POLICIES.md §4).
+"""TD-MPC policy: a task-oriented latent dynamics model (TOLD) + CEM/MPPI planning (docs/policies/tdmpc.md).
 
 Shapes (B batch, H horizon, A action dim, Z latent_dim, E q_ensemble_size):
 - select_action input: `observation.state` (B, S), `observation.environment_state` (B, Se), camera (B, C, h, h)
@@ -336,7 +336,7 @@ class TDMPCPolicy(PreTrainedPolicy):
         return G
 
     def forward_normalized(self, batch: dict[str, Tensor]) -> tuple[Tensor, dict]:
-        """Training loss (spec §4.4). Needs `next.reward` and the `*_is_pad` masks of the observation, the
+        """Training loss (docs/policies/tdmpc.md). Needs `next.reward` and the `*_is_pad` masks of the observation, the
         action and the reward (the observation mask is `observation.state_is_pad`, as in the reference, or
         for a policy without state the first observation input's mask)."""
         cfg = self.config

@@ -1,5 +1,5 @@
-"""Configuration of VQ-BeT (Lee et al. 2024, "Behavior Generation with Latent Actions"), spec POLICIES.md §5.1,
-REFERENCE.md §3.6.
+"""Configuration of VQ-BeT (Lee et al. 2024, "Behavior Generation with Latent Actions"), see
+docs/policies/vqbet.md.
 
 Time windows: observations at deltas 1-n_obs_steps..0; actions at 1-n_obs_steps..n_action_pred_token +
 action_chunk_size - 2 (defaults: -4..6, 11 steps). Exactly one camera and `observation.state`.

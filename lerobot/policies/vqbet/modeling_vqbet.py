@@ -1,4 +1,4 @@
-"""VQ-BeT policy (spec POLICIES.md §5): a GPT over observation tokens predicts, per query token, two residual
+"""VQ-BeT policy (docs/policies/vqbet.md): a GPT over observation tokens predicts, per query token, two residual
 VQ codes (sampled) and a continuous offset; the action chunk = decoded codes + offset.
 
 Shapes (B batch, n = n_obs_steps, N = 1 camera, Tq = n_obs_steps + n_action_pred_token - 1 query tokens,
@@ -55,7 +55,7 @@ class VQBeTPolicy(PreTrainedPolicy):
         self._warned_not_discretized = False
 
     def get_optim_params(self) -> list[dict]:
-        """Three Adam groups (spec §5.8): GPT decay weights + encoders/projectors/heads (preset lr and weight
+        """Three Adam groups (docs/policies/vqbet.md, Training: two phases): GPT decay weights + encoders/projectors/heads (preset lr and weight
         decay); the VQ-VAE (optimizer_vqvae_lr / optimizer_vqvae_weight_decay); GPT no-decay params (wd 0)."""
         vqbet = self.vqbet
         decay, no_decay = vqbet.policy.configure_parameters()

@@ -1,4 +1,4 @@
-"""Building blocks of VQ-BeT (spec POLICIES.md §5.3, §5.6): a nanoGPT-style causal transformer and the
+"""Building blocks of VQ-BeT (docs/policies/vqbet.md): a nanoGPT-style causal transformer and the
 residual VQ-VAE that turns action chunks into pairs of discrete codes.
 
 Shapes: Dg = gpt_hidden_dim, T <= gpt_block_size tokens; W = action_chunk_size, A = action dim,

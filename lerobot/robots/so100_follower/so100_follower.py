@@ -1,5 +1,5 @@
 """SO-100 follower: shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll (ids 1..5, degrees or
--100..100) and gripper (id 6, 0..100), Feetech STS3215 servos. PID gains P=16, I=0, D=32 (spec §5.2)."""
+-100..100) and gripper (id 6, 0..100), Feetech STS3215 servos. PID gains P=16, I=0, D=32."""
 
 from __future__ import annotations
 
