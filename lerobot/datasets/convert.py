@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from lerobot.datasets.compute_stats import aggregate_stats, cast_stats_to_numpy, serialize_stats
-from lerobot.datasets.formats import v21
+from lerobot.datasets.formats import v21, v30
 from lerobot.datasets.formats.common import INFO_PATH
 from lerobot.datasets.formats.v30 import (
     DATA_PATH,
@@ -252,7 +252,7 @@ def convert_v30_to_v21(
         ft = {k: v for k, v in ft.items() if not (k == "fps" and ft["dtype"] != "video")}
         features[key] = ft
     video_keys = [k for k, ft in features.items() if ft["dtype"] == "video"]
-    episode_files = sorted((src / EPISODES_DIR).glob("chunk-*/file-*.parquet"))
+    episode_files = v30.episode_files(src)
     if not episode_files:
         raise FileNotFoundError(f"{src / EPISODES_DIR} holds no parquet file.")
     rows = sorted(

@@ -138,7 +138,7 @@ class LeRobotDatasetMetadata:
         else:
             self._stats = None
         # (per-episode stats are checked by the version reader, where they are parsed)
-        stats_file = "meta/stats.json" if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
+        stats_file = v30.STATS_PATH if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
         check_stats_finite(self._stats, str(self.root / stats_file))
         self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from lerobot.datasets.compute_stats import cast_stats_to_numpy
 from lerobot.datasets.formats import v30
 from lerobot.datasets.formats.common import INFO_PATH, load_json_dict, validate_info
-from lerobot.datasets.formats.v30 import EPISODES_DIR, STATS_PATH, TASKS_PATH
+from lerobot.datasets.formats.v30 import STATS_PATH, TASKS_PATH
 from lerobot.datasets.video_encoding import StreamingVideoEncoder, VideoEncodingConfig
 from lerobot.datasets.writing.image_writer import load_image_hwc
 from lerobot.datasets.writing.lock import LOCK_FILE, WriterLock
@@ -68,7 +68,7 @@ def load_camera_item(item) -> np.ndarray:
 
 
 def last_episode_row(root: Path) -> dict:
-    files = sorted((root / EPISODES_DIR).glob("chunk-*/file-*.parquet"))
+    files = v30.episode_files(root)
     if not files:
         raise FileNotFoundError(
             f"{root}/meta/episodes holds no parquet file although info.json lists episodes."

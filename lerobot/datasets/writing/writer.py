@@ -605,7 +605,7 @@ class DatasetWriter:
 
     # ------------------------------------------------------------------ merging (worker thread, finalize)
     def _maybe_merge(self, final: bool) -> None:
-        """Fold the tail files into the heads when due (writing/merge.py), then publish the moved rows."""
+        """Copy the tail files into new files when due (writing/merge.py), then publish the moved rows."""
         merged = self._files.maybe_merge(final)
         if merged is not None:
             written, moved = merged
