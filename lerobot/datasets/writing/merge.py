@@ -120,7 +120,7 @@ def _merged_away(stream: Stream, plan: list[tuple[int, list[StreamFile]]]) -> li
 
 class TailFiles:
     """The streams of one writer session ("data", "episodes", "videos/<key>"), the episodes-table rows of
-    the tail episodes, and the merges that copy the tails into new sealed files (run on the writer's thread)."""
+    the tail episodes, and the merges that copy the tails into new sealed files (on the writer's thread)."""
 
     def __init__(self, root: Path, info: dict, features: dict[str, dict], data_schema: pa.Schema):
         self.root = Path(root)

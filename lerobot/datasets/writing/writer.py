@@ -45,12 +45,12 @@ Mechanism: tail files and geometric merges (writing/merge.py)
   (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
   the dataset.
 
-Bytes written (benchmarks/dataset_scaling.py, 1,000 episodes of 50 frames): with one 96x96 camera the
-mp4s dominate and the writer writes about 2x the final size. State + action only, a save writes more
-than its episode is worth in the final dataset: the episodes-table tail file alone is ~14.5 KB (the parquet
-footer of ~80 list columns, ~11 KB, does not shrink with the row), stats.json ~3.5 KB and info.json
-~0.7 KB, next to ~7 KB of final data + episodes bytes per episode; no design that commits each save as
-a valid v3.0 dataset (a complete episodes parquet file per save) gets this mode under ~4x.
+Bytes written / final size (benchmarks/dataset_scaling.py, 1,000 episodes of 50 frames; details in
+docs/dataset_format.md): 2.11x with one 96x96 camera (the mp4s, written twice, dominate); 4.79x with
+state + action only, where each save's fixed cost outweighs its episode (the episodes-table file of one
+row ~14.5 KB, mostly the parquet footer of ~80 list columns; stats.json ~3.5 KB; info.json ~0.7 KB;
+~6.6 KB of final bytes per episode): that mode cannot get near 2.5x while every save commits a complete
+episodes parquet file.
 
 Crash safety (writing/commit.py)
 ------------------------------
