@@ -121,3 +121,35 @@ def test_unfinalized_dataset_reads_with_hf_datasets_as_the_reference_does(tmp_pa
     assert episodes["episode_index"][:] == list(range(11))
     assert episodes["dataset_to_index"][:] == [4 * (e + 1) for e in range(11)]
     ds.finalize()
+
+
+def test_merges_copy_each_episode_once_into_new_files(tmp_path):
+    """A merge copies the tail into new files and never rewrites a merged file (writer.py docstring): each
+    file that holds several episodes keeps its inode until the end, and the session ends in O(log N) files
+    (merges after 8 and 8 + 16 saves, then the tail at finalize)."""
+    from lerobot.datasets.writing.merge import MERGE_RATIO, MIN_MERGE_TAIL
+
+    assert (MIN_MERGE_TAIL, MERGE_RATIO) == (8, 2)
+    features = {"observation.state": {"dtype": "float32", "shape": [3], "names": None}}
+    root = tmp_path / "ds"
+    ds = LeRobotDataset.create("local/ds", 10, features, root=root)
+    rng = np.random.default_rng(0)
+    merged: dict = {}  # path -> inode of every file holding more than one episode
+    for ep in range(30):
+        for _ in range(5):
+            ds.add_frame({"observation.state": rng.standard_normal(3).astype(np.float32), "task": "t"})
+        ds.save_episode()
+        for path in [*root.glob("data/*/*.parquet"), *root.glob("meta/episodes/*/*.parquet")]:
+            if pq.ParquetFile(path).metadata.num_rows > (5 if "data" in path.parts else 1):
+                assert merged.setdefault(path, path.stat().st_ino) == path.stat().st_ino, (ep, path)
+    assert len(list(root.glob("data/*/*.parquet"))) == 2 + 6  # [0..7], [8..23], tails 24..29
+    data_written_before = ds.writer.bytes_written["data"]
+    ds.finalize()
+    _check_layout(root, 150, 30)
+    files = sorted(root.glob("data/*/*.parquet"))
+    assert [pq.ParquetFile(p).metadata.num_rows for p in files] == [40, 80, 30]
+    assert all(p.stat().st_ino == ino for p, ino in merged.items())
+    final_data = sum(p.stat().st_size for p in files)
+    # finalize copied the 6 tail episodes once; in all, every row was written by its save and one copy
+    assert ds.writer.bytes_written["data"] - data_written_before < final_data / 3
+    assert len(LeRobotDataset("local/ds", root=root)) == 150
