@@ -12,7 +12,8 @@ libsvtav1). Only `save_episode()` is timed (the frames are generated and added b
   ratio (target <= 1.3: the cost of a save does not grow with the dataset);
 * bytes written by the writer's commits (saves and merges) / the final size of the dataset, in total and
   by kind (data parquet, mp4, episodes table, and the small per-save files info.json/stats.json/
-  tasks.parquet). Temporary PNGs/mp4s of the episode being encoded are not counted.
+  tasks.parquet, also by file), per episode, and the number of files at the end. Temporary PNGs/mp4s of
+  the episode being encoded are not counted.
 
 Targets (issue #13): ratio <= 1.3, bytes written <= 2.5x the final size, state-only save <= ~45 ms (the
 reference LeRobot 0.4.4 measured on the same 2-core machine). Absolute times depend on the machine's load,
@@ -77,7 +78,14 @@ def run(mode: str, episodes: int, frames: int, root: Path, vcodec: str) -> dict:
     final_size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and p.name != ".writer.lock")
     assert len(LeRobotDataset("bench/scaling", root=root)) == episodes * frames
     written = dict(ds.writer.bytes_written)
+    files = {
+        "data": len(list(root.glob("data/*/*.parquet"))),
+        "videos": len(list(root.glob("videos/*/*/*.mp4"))),
+        "meta/episodes": len(list(root.glob("meta/episodes/*/*.parquet"))),
+    }
     return {
+        "files": files,
+        "written_meta": dict(ds.writer.bytes_written_meta),
         "save_s": save_s,
         "finalize_s": finalize_s,
         "total_s": total_s,
@@ -127,6 +135,14 @@ def main() -> None:
         print(
             f"{mode:6} {first:9.1f} {last:9.1f} {ratio:6.2f} {written / r['final']:14.2f} {r['final'] / 1e6:9.2f}  {kinds}"
         )
+        meta = "  ".join(f"{k} {v / 1e6:.2f}" for k, v in sorted(r["written_meta"].items()))
+        per_save = sum(r["written"].values()) - r["written"]["videos"]
+        print(f"       meta written by file (MB): {meta}")
+        print(
+            f"       per episode: {r['final'] / args.episodes / 1e3:.1f} KB final, "
+            f"{per_save / args.episodes / 1e3:.1f} KB of parquet/json written"
+        )
+        print(f"       files at the end: {r['files']}")
         print(f"       finalize {r['finalize_s'] * 1e3:.0f} ms, whole run {r['total_s']:.1f} s")
         ok = ratio <= 1.3 and written / r["final"] <= 2.5 and (mode != "state" or last <= 45)
         verdicts.append(f"{mode}: {'MET' if ok else 'NOT MET'}")

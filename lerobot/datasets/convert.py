@@ -28,24 +28,24 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from lerobot.datasets.compute_stats import aggregate_stats, cast_stats_to_numpy, serialize_stats
-from lerobot.datasets.video_encoding import can_concatenate, concatenate_videos, cut_video
-from lerobot.datasets.write_format import (
+from lerobot.datasets.formats import v21, v30
+from lerobot.datasets.formats.common import INFO_PATH
+from lerobot.datasets.formats.v30 import (
     DATA_PATH,
     DEFAULT_CHUNK_SIZE,
     DEFAULT_DATA_FILE_SIZE_IN_MB,
     DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+    EPISODES_DIR,
     EPISODES_PATH,
+    STATS_PATH,
     TASKS_PATH,
     VIDEO_PATH,
     data_schema,
     episodes_table,
-    write_json_file,
 )
+from lerobot.datasets.video_encoding import can_concatenate, concatenate_videos, cut_video
+from lerobot.datasets.writing.frames import write_json_file
 from lerobot.utils.cli import ArgumentParser, command
-
-V21_DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
-V21_VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
-V21_STAT_NAMES = ("min", "max", "mean", "std", "count")
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -63,7 +63,7 @@ def _write_jsonl(rows: list[dict], path: Path) -> None:
 
 
 def _load_info(root: Path, expected_prefix: str) -> dict:
-    path = root / "meta/info.json"
+    path = root / INFO_PATH
     if not path.is_file():
         raise FileNotFoundError(f"Not a LeRobot dataset: {path} does not exist.")
     info = json.loads(path.read_text(encoding="utf-8"))
@@ -118,20 +118,20 @@ def convert_v21_to_v30(
     info = _load_info(src, src_version)
     fps = info["fps"]
     src_chunks = info.get("chunks_size", DEFAULT_CHUNK_SIZE)
-    episodes = sorted(_read_jsonl(src / "meta/episodes.jsonl"), key=lambda r: r["episode_index"])
-    tasks = [r["task"] for r in sorted(_read_jsonl(src / "meta/tasks.jsonl"), key=lambda r: r["task_index"])]
+    episodes = sorted(_read_jsonl(src / v21.EPISODES_PATH), key=lambda r: r["episode_index"])
+    tasks = [r["task"] for r in sorted(_read_jsonl(src / v21.TASKS_PATH), key=lambda r: r["task_index"])]
     global_stats = None
     if src_version == "v2.0":
-        stats_path = src / "meta/stats.json"
+        stats_path = src / STATS_PATH
         if not stats_path.is_file():
             raise FileNotFoundError(f"{stats_path} does not exist: a v2.0 dataset keeps its stats there.")
         global_stats = json.loads(stats_path.read_text(encoding="utf-8"))
         episode_stats = {r["episode_index"]: global_stats for r in episodes}
     else:
-        stats_rows = _read_jsonl(src / "meta/episodes_stats.jsonl")
+        stats_rows = _read_jsonl(src / v21.EPISODES_STATS_PATH)
         episode_stats = {r["episode_index"]: r["stats"] for r in stats_rows}
     if [r["episode_index"] for r in episodes] != list(range(len(episodes))):
-        raise ValueError(f"{src / 'meta/episodes.jsonl'}: episode indices must be 0..N-1 without gaps.")
+        raise ValueError(f"{src / v21.EPISODES_PATH}: episode indices must be 0..N-1 without gaps.")
     features = {}
     for key, ft in info["features"].items():
         ft = dict(ft)
@@ -217,7 +217,7 @@ def convert_v21_to_v30(
 
     # Episodes table (one file), stats, tasks, info.
     stat_names = tuple(
-        s for s in V21_STAT_NAMES if all(s in ft for st in episode_stats.values() for ft in st.values())
+        s for s in v21.STAT_NAMES if all(s in ft for st in episode_stats.values() for ft in st.values())
     )
     for row in rows:
         for key, ft_stats in episode_stats.get(row["episode_index"], {}).items():
@@ -230,10 +230,10 @@ def convert_v21_to_v30(
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(episodes_table(rows, features, stat_names), target)
     if global_stats is not None:
-        write_json_file(global_stats, out / "meta/stats.json")
+        write_json_file(global_stats, out / STATS_PATH)
     elif episode_stats:
         all_stats = aggregate_stats([cast_stats_to_numpy(episode_stats[e]) for e in sorted(episode_stats)])
-        write_json_file(serialize_stats(all_stats), out / "meta/stats.json")
+        write_json_file(serialize_stats(all_stats), out / STATS_PATH)
     pd.DataFrame({"task_index": np.arange(len(tasks), dtype=np.int64)}, index=tasks).to_parquet(
         out / TASKS_PATH
     )
@@ -252,7 +252,7 @@ def convert_v21_to_v30(
         "video_path": VIDEO_PATH if video_keys else None,
         "features": features,
     }
-    write_json_file(new_info, out / "meta/info.json")
+    write_json_file(new_info, out / INFO_PATH)
     _finish_output(out, dst)
     return dst
 
@@ -269,9 +269,9 @@ def convert_v30_to_v21(
         ft = {k: v for k, v in ft.items() if not (k == "fps" and ft["dtype"] != "video")}
         features[key] = ft
     video_keys = [k for k, ft in features.items() if ft["dtype"] == "video"]
-    episode_files = sorted((src / "meta/episodes").glob("chunk-*/file-*.parquet"))
+    episode_files = v30.episode_files(src)
     if not episode_files:
-        raise FileNotFoundError(f"{src / 'meta/episodes'} holds no parquet file.")
+        raise FileNotFoundError(f"{src / EPISODES_DIR} holds no parquet file.")
     rows = sorted(
         (r for p in episode_files for r in pq.read_table(p).to_pylist()), key=lambda r: r["episode_index"]
     )
@@ -294,7 +294,7 @@ def convert_v30_to_v21(
                 raise ValueError(
                     f"Episode {ep}: {ep_table.num_rows} rows in its data file, but its length is {r['length']}."
                 )
-            target = out / V21_DATA_PATH.format(episode_chunk=ep // chunks_size, episode_index=ep)
+            target = out / v21.DATA_PATH.format(episode_chunk=ep // chunks_size, episode_index=ep)
             target.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(ep_table.select(schema.names).cast(schema), target, compression="snappy")
             bar.update(1)
@@ -308,7 +308,7 @@ def convert_v30_to_v21(
                 chunk_index=r[f"videos/{key}/chunk_index"],
                 file_index=r[f"videos/{key}/file_index"],
             )
-            target = out / V21_VIDEO_PATH.format(
+            target = out / v21.VIDEO_PATH.format(
                 episode_chunk=ep // chunks_size, video_key=key, episode_index=ep
             )
             n = cut_video(source, target, r[f"videos/{key}/from_timestamp"], r[f"videos/{key}/to_timestamp"])
@@ -322,20 +322,20 @@ def convert_v30_to_v21(
             {"episode_index": r["episode_index"], "tasks": list(r["tasks"]), "length": r["length"]}
             for r in rows
         ],
-        out / "meta/episodes.jsonl",
+        out / v21.EPISODES_PATH,
     )
-    _write_jsonl([{"task_index": i, "task": t} for i, t in enumerate(tasks)], out / "meta/tasks.jsonl")
+    _write_jsonl([{"task_index": i, "task": t} for i, t in enumerate(tasks)], out / v21.TASKS_PATH)
     stats_rows = []
     for r in rows:
         stats: dict[str, dict] = {}
         for key in features:
             ft_stats = {
-                s: r[f"stats/{key}/{s}"] for s in V21_STAT_NAMES if r.get(f"stats/{key}/{s}") is not None
+                s: r[f"stats/{key}/{s}"] for s in v21.STAT_NAMES if r.get(f"stats/{key}/{s}") is not None
             }
             if ft_stats:
                 stats[key] = ft_stats
         stats_rows.append({"episode_index": r["episode_index"], "stats": stats})
-    _write_jsonl(stats_rows, out / "meta/episodes_stats.jsonl")
+    _write_jsonl(stats_rows, out / v21.EPISODES_STATS_PATH)
     n_eps = len(rows)
     new_info = {
         "codebase_version": "v2.1",
@@ -348,11 +348,11 @@ def convert_v30_to_v21(
         "chunks_size": chunks_size,
         "fps": fps,
         "splits": {"train": f"0:{n_eps}"},
-        "data_path": V21_DATA_PATH,
-        "video_path": V21_VIDEO_PATH if video_keys else None,
+        "data_path": v21.DATA_PATH,
+        "video_path": v21.VIDEO_PATH if video_keys else None,
         "features": features,
     }
-    write_json_file(new_info, out / "meta/info.json")
+    write_json_file(new_info, out / INFO_PATH)
     _finish_output(out, dst)
     return dst
 

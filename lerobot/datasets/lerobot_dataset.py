@@ -184,7 +184,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         for ep in self._selected_episode_indices():
             files.append(str(self.meta.get_data_file_path(ep)))
             if self.download_videos:
-                files += [self.meta._video_file(ep, key)[0] for key in self.meta.video_keys]
+                files += [self.meta.video_file(ep, key)[0] for key in self.meta.video_keys]
         return list(dict.fromkeys(files))
 
     def _ensure_local_files(self, force: bool = False) -> None:
@@ -195,14 +195,14 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             if len(missing) > 3:
                 what += f" (+{len(missing) - 3} more)"
             # Only the files of the selected episodes (v3: the deduplicated files that hold them).
-            self.meta._download(needed if force else missing, what=what)
+            self.meta.download_files(needed if force else missing, what=what)
         still = [rel for rel in missing if not (self.root / rel).is_file()]
         if still:
             raise FileNotFoundError(f"Dataset file not found: {self.root / still[0]}")
 
     def _reload(self) -> None:
         """Re-read metadata and frames from disk (e.g. after the writer saved new episodes)."""
-        self.meta._reload()
+        self.meta.reload()
         self._check_delta()
         self._load_frames()
 
@@ -215,14 +215,14 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         for required in ("episode_index", "task_index") + (("timestamp",) if meta.video_keys else ()):
             if required not in columns:
                 raise DatasetFormatError(f"{meta.root / INFO_PATH}: features lack the required '{required}'.")
-        cols = meta._reader.load_frames(meta.root, meta.info, rows, columns)
+        cols = meta.load_frames(rows, columns)
         n = len(cols["episode_index"])
         for key in columns:
             cols[key] = self._shape_column(key, cols[key], n)
         self._cols = cols
         self._set_rows(cols["episode_index"].astype(np.int64))
         self._build_plan()
-        if meta._family == "v2" and n:
+        if meta.format_family == "v2" and n:
             self._check_timestamps_sync()
 
     def _shape_column(self, key: str, arr: np.ndarray, n: int) -> np.ndarray:
@@ -284,7 +284,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             self._plan.append((key, kind, col, off))
 
     def _video_location(self, ep: int, key: str) -> tuple[Path, float]:
-        rel, from_ts = self.meta._video_file(ep, key)
+        rel, from_ts = self.meta.video_file(ep, key)
         return self.root / rel, from_ts
 
     def _check_timestamps_sync(self) -> None:

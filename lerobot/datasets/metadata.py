@@ -47,9 +47,9 @@ class LeRobotDatasetMetadata:
         self._init_empty(repo_id, root, revision)
         missing, info = self._missing_meta_files()
         if force_cache_sync or missing:
-            self._download(["meta/"], what=", ".join(missing) or "metadata (forced sync)")
+            self.download_files(["meta/"], what=", ".join(missing) or "metadata (forced sync)")
             info = None  # read again after the download
-        self._reload(info)  # info.json is parsed once
+        self.reload(info)  # info.json is parsed once
 
     # -- construction helpers (also used by the write side) ------------------------------------------
     def _init_empty(self, repo_id: str, root: str | Path | None, revision: str | None) -> None:
@@ -65,11 +65,13 @@ class LeRobotDatasetMetadata:
         self._episode_pos: dict[int, int] = {}
 
     @classmethod
-    def _new_unloaded(cls, repo_id: str, root: str | Path, revision: str | None = None):
-        """An object for `root` that has read nothing yet (the writer fills `root`, then calls `_reload()`)."""
+    def unloaded(cls, repo_id: str, root: str | Path, revision: str | None = None):
+        """An object for `root` that has read nothing yet (the writer fills `root`, then calls `reload()`)."""
         obj = cls.__new__(cls)
         obj._init_empty(repo_id, root, revision)
         return obj
+
+    _new_unloaded = unloaded  # former name
 
     def _missing_meta_files(self) -> tuple[list[str], dict | None]:
         """(metadata files missing under root, the parsed info.json or None when it is missing)."""
@@ -78,17 +80,18 @@ class LeRobotDatasetMetadata:
             return [INFO_PATH], None
         info = load_json_dict(info_path)
         if "codebase_version" not in info:
-            return [], info  # _reload() reports the missing key
+            return [], info  # reload() reports the missing key
         family = check_version_compatibility(self.repo_id, info["codebase_version"], str(info_path))
         reader = v21 if family == "v2" else v30
         if info.get("total_episodes", 1) == 0:
             return [], info
         return [rel for rel in reader.required_meta_files(info) if not (self.root / rel).exists()], info
 
-    def _download(
+    def download_files(
         self, allow_patterns: list[str] | None, what: str, ignore_patterns: list[str] | None = None
-    ):
-        """Fetch files from the Hub into `root`; a FileNotFoundError naming `what` if that is impossible."""
+    ) -> None:
+        """Fetch files (paths or patterns relative to the repo) from the dataset's Hub repo into `root`,
+        at the revision the dataset reads; a FileNotFoundError naming `what` if that is impossible."""
         try:
             from lerobot.datasets import hub
         except ImportError as e:
@@ -112,7 +115,7 @@ class LeRobotDatasetMetadata:
                 f"'{self.repo_id}' failed: {type(e).__name__}: {e}"
             ) from e
 
-    def _reload(self, info: dict | None = None) -> None:
+    def reload(self, info: dict | None = None) -> None:
         """(Re-)read everything under `root/meta` (`info`: info.json already parsed by the caller)."""
         info_path = self.root / INFO_PATH
         info = load_json_dict(info_path) if info is None else info
@@ -135,7 +138,7 @@ class LeRobotDatasetMetadata:
         else:
             self._stats = None
         # (per-episode stats are checked by the version reader, where they are parsed)
-        stats_file = "meta/stats.json" if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
+        stats_file = v30.STATS_PATH if self._loaded.stats is not None else reader.EPISODE_STATS_SOURCE
         check_stats_finite(self._stats, str(self.root / stats_file))
         self._episode_pos = {int(r["episode_index"]): i for i, r in enumerate(self._loaded.episodes)}
 
@@ -182,6 +185,16 @@ class LeRobotDatasetMetadata:
     def _reader(self):
         return v21 if self._family == "v2" else v30
 
+    @property
+    def format_family(self) -> str:
+        """ "v2" (v2.0 / v2.1: one parquet and one mp4 per episode) or "v3" (v3.x: many episodes per file)."""
+        return self._family
+
+    def load_frames(self, episode_rows: list[dict], columns: list[str]) -> dict:
+        """The data columns (numpy arrays, or blob columns for images) of the given episodes' rows, in
+        order, read through the format module of the dataset's codebase version."""
+        return self._reader.load_frames(self.root, self.info, episode_rows, columns)
+
     # -- info -----------------------------------------------------------------------------------------
     @property
     def codebase_version(self) -> str:
@@ -193,7 +206,7 @@ class LeRobotDatasetMetadata:
 
     @property
     def features(self) -> dict[str, dict]:
-        return self.info.get("features", {})  # empty only while unloaded (see _new_unloaded)
+        return self.info.get("features", {})  # empty only while unloaded (see unloaded)
 
     @property
     def robot_type(self) -> str | None:
@@ -328,9 +341,10 @@ class LeRobotDatasetMetadata:
         return Path(self._reader.data_file(self.info, self.episode_row(ep_index)))
 
     def get_video_file_path(self, ep_index: int, vid_key: str) -> Path:
-        return Path(self._video_file(ep_index, vid_key)[0])
+        return Path(self.video_file(ep_index, vid_key)[0])
 
-    def _video_file(self, ep_index: int, vid_key: str) -> tuple[str, float]:
+    def video_file(self, ep_index: int, vid_key: str) -> tuple[str, float]:
+        """(mp4 path relative to root, the episode's start time in it) of a camera of an episode."""
         if vid_key not in self.video_keys:
             raise ValueError(
                 f"'{vid_key}' is not a video feature of '{self.repo_id}' (videos: {self.video_keys})."

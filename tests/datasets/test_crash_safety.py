@@ -17,6 +17,7 @@ import pytest
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
 from lerobot.datasets.video_encoding import VideoEncodingConfig
+from lerobot.datasets.writing.merge import MIN_MERGE_TAIL
 from lerobot.datasets.writing.writer import DatasetWriter, recover
 from tests.datasets.factories import make_dataset, make_features, make_frame
 
@@ -192,14 +193,15 @@ def test_crash_inside_the_commit_is_rolled_forward_or_back(
     config = VideoEncodingConfig(vcodec="h264", preset="ultrafast")
     writer = DatasetWriter.create(root, 10, FEATURES, video_config=config)
     rng = np.random.default_rng(0)
-    saved_before = 1 if commit == "save" else 2  # with 1 + 1 saved, the 3rd save triggers a merge
+    # the MIN_MERGE_TAIL-th save of a session triggers its first merge
+    saved_before = 1 if commit == "save" else MIN_MERGE_TAIL - 1
     for _ in range(saved_before):
         for i in range(3):
             writer.add_frame(make_frame(FEATURES, i, "first", rng))
         writer.save_episode()
     real_replace = os.replace
     state = {"commits": 0, "committed": False, "moves": 0}
-    skip_commits = 0 if commit == "save" else 1  # a merge commits after the save of the 3rd episode
+    skip_commits = 0 if commit == "save" else 1  # a merge commits after the save that triggers it
 
     def crashing_replace(src, dst):
         if os.path.basename(dst) == "COMMIT.json":

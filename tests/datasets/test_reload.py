@@ -10,7 +10,7 @@ from lerobot.datasets.lerobot_dataset import LeRobotDataset, LeRobotDatasetMetad
 
 def test_new_unloaded_then_reload(reference_fixtures, tmp_path):
     root = tmp_path / "ds"
-    meta = LeRobotDatasetMetadata._new_unloaded("local/ds", root)
+    meta = LeRobotDatasetMetadata.unloaded("local/ds", root)
     ds = LeRobotDataset._new_unloaded(meta, delta_timestamps=None)
     assert len(ds) == 0 and ds.num_episodes == 0
     shutil.copytree(reference_fixtures / "datasets" / "multicam_v30", root)

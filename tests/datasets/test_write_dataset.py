@@ -3,6 +3,7 @@ frame validation, resume."""
 
 import io
 import json
+import threading
 
 import av
 import numpy as np
@@ -371,7 +372,10 @@ def test_failed_background_save_stops_the_session_and_resume_recovers(tmp_path, 
     writer.save_episode()
     real_encode = writer_module.encode_video_frames
 
+    queued_event = threading.Event()
+
     def failing_encode(*args, **kwargs):
+        queued_event.wait(30)  # fail only once the next episode is queued (no race with the main thread)
         raise OSError("No space left on device")
 
     monkeypatch.setattr(writer_module, "encode_video_frames", failing_encode)
@@ -379,6 +383,7 @@ def test_failed_background_save_stops_the_session_and_resume_recovers(tmp_path, 
     failed = writer.save_episode(wait=False)
     record(2)
     queued = writer.save_episode(wait=False)  # queued before the failure is known
+    queued_event.set()
     with pytest.raises(OSError, match="No space left"):
         failed.result()
     with pytest.raises(RuntimeError, match="saving episode 1 failed"):

@@ -3,7 +3,7 @@ part of the Hub API (create repo, preupload, commit, tags): `tests/utils/upload_
 
 import pytest
 
-from lerobot.datasets.hub_upload import dataset_card, push_dataset_to_hub
+from lerobot.datasets.hub.push import dataset_card, push_dataset_to_hub
 from tests.datasets.factories import make_dataset
 from tests.utils.upload_hub import UploadHub
 

@@ -24,6 +24,10 @@ from lerobot.datasets.formats.common import (
     require_keys,
 )
 
+# Path templates a v2.1 writer stores in info.json (the reader formats the ones info.json holds).
+DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
+VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
+STAT_NAMES = ("min", "max", "mean", "std", "count")  # per-episode stats of v2.1 (no quantiles)
 EPISODES_PATH = "meta/episodes.jsonl"
 TASKS_PATH = "meta/tasks.jsonl"
 EPISODES_STATS_PATH = "meta/episodes_stats.jsonl"

@@ -71,7 +71,8 @@ def load_tasks(root: Path) -> list[str]:
     return [str(by_index[i]) for i in range(len(indices))]
 
 
-def _episode_files(root: Path) -> list[Path]:
+def episode_files(root: Path) -> list[Path]:
+    """The episodes-table parquet files of a dataset, in path order (FileNotFoundError without the folder)."""
     ep_dir = root / EPISODES_DIR
     if not ep_dir.is_dir():
         raise FileNotFoundError(f"Dataset folder not found: {ep_dir} (the v3.0 episodes table).")
@@ -91,7 +92,7 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
     if info["total_episodes"] == 0 and not (root / TASKS_PATH).exists():
         return LoadedMeta([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {}, None)  # created, empty
     tasks = load_tasks(root)
-    files = _episode_files(root)
+    files = episode_files(root)
     if not files and info["total_episodes"] > 0:
         raise FileNotFoundError(
             f"No episode files under {root / EPISODES_DIR} (expected chunk-XXX/file-XXX.parquet) although "

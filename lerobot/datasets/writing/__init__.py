@@ -1,3 +1,4 @@
 """The write side of datasets (codebase v3.0): `writer.DatasetWriter` (the design is in its module
-docstring), `frames` (features and frame validation), `merge` (tail files and amortized merges), `commit`
-(crash-safe commits and recovery), `lock` (one writer per root), `image_writer` (temporary PNGs)."""
+docstring), `episode` (the saved episode's snapshot and columns), `frames` (features and frame validation),
+`merge` (tail files and geometric merges), `commit` (crash-safe commits and recovery), `lock` (one writer
+per root), `image_writer` (temporary PNGs)."""

@@ -2,7 +2,7 @@
 resume, push_to_hub): thin delegations to `writing/writer.py`'s `DatasetWriter`, and the extension of the
 dataset's read view with what the writer committed (no re-read of the dataset after a save).
 
-`LeRobotDataset` inherits these methods; `LeRobotDatasetMetadata._new_unloaded(...)` /
+`LeRobotDataset` inherits these methods; `LeRobotDatasetMetadata.unloaded(...)` /
 `LeRobotDataset._new_unloaded(meta, ...)` build objects for a root without reading it.
 """
 
@@ -45,7 +45,7 @@ class WritableDataset:
         """
         from lerobot.datasets.writing.writer import DatasetWriter
 
-        meta = LeRobotDatasetMetadata._new_unloaded(
+        meta = LeRobotDatasetMetadata.unloaded(
             repo_id, root if root is not None else hf_lerobot_home() / repo_id
         )
         writer = DatasetWriter.create(
@@ -74,7 +74,7 @@ class WritableDataset:
         """Open an existing local v3.0 dataset to append episodes (runs the crash-recovery pass first)."""
         from lerobot.datasets.writing.writer import DatasetWriter
 
-        meta = LeRobotDatasetMetadata._new_unloaded(repo_id, root)
+        meta = LeRobotDatasetMetadata.unloaded(repo_id, root)
         writer = DatasetWriter.resume(
             meta.root,
             image_writer_processes=image_writer_processes,
@@ -189,8 +189,8 @@ class WritableDataset:
         **card_kwargs,
     ) -> str:
         """Upload `root` to the Hub dataset repo `repo_id` with a dataset card and the codebase-version tag
-        (spec §2.4); see `lerobot.datasets.hub_upload.push_dataset_to_hub`."""
-        from lerobot.datasets.hub_upload import push_dataset_to_hub
+        (see `lerobot.datasets.hub.push.push_dataset_to_hub`)."""
+        from lerobot.datasets.hub.push import push_dataset_to_hub
 
         if getattr(self, "writer", None) is not None:
             self.writer.wait()  # every queued episode committed before uploading

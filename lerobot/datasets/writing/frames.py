@@ -32,13 +32,17 @@ def temp_image_path(root: Path, image_key: str, episode_index: int, frame_index:
     )
 
 
-def write_json_file(data: dict, path: Path, fsync: bool = False) -> None:
-    """Write JSON (indent 4, as the reference) to `path` via a temp file + atomic rename."""
+def write_json_file(data: dict, path: Path, fsync: bool = False, compact: bool = False) -> None:
+    """Write JSON (indent 4, as the reference; `compact`: no whitespace, for the files every save rewrites)
+    to `path` via a temp file + atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".writing")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=4, ensure_ascii=False)
+        if compact:
+            json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
+        else:
+            json.dump(data, f, indent=4, ensure_ascii=False)
         if fsync:
             f.flush()
             os.fsync(f.fileno())

@@ -2,8 +2,8 @@
 
 A *stream* is one family of size-limited files: the data parquet files, the episodes-table parquet files,
 or one camera's mp4 files. Its files are numbered by a linear index `li` (chunk, file = divmod(li,
-chunks_size)). Files before the head are sealed (never touched again). The *head* holds the episodes merged
-so far in this session; each *tail* file holds exactly one episode saved since the last merge.
+chunks_size)). Each *tail* file holds exactly one episode saved since the last merge; every other file is
+sealed (never touched again): a merge copies the tail files into new files after them.
 """
 
 from __future__ import annotations
@@ -16,13 +16,29 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lerobot.datasets.formats.v30 import DATA_PATH, EPISODES_PATH, VIDEO_PATH, episodes_schema, episodes_table
+from lerobot.datasets.formats.v30 import DATA_PATH, EPISODES_PATH, VIDEO_PATH, episodes_table
 from lerobot.datasets.video_encoding import can_concatenate, concatenate_videos
 from lerobot.datasets.writing.commit import _commit
 from lerobot.datasets.writing.frames import STAGING_DIR
 
-# Merge when the tail holds MERGE_RATIO x the episodes of the largest head (writing/writer.py docstring).
+# Merge when the tail holds MIN_MERGE_TAIL episodes and MERGE_RATIO x the episodes merged so far in this
+# session (writing/writer.py docstring): merged files grow geometrically (x(1 + MERGE_RATIO)), so a session
+# leaves O(log N) of them; a session of fewer than MIN_MERGE_TAIL episodes ends in one file per stream.
+MIN_MERGE_TAIL = 8
 MERGE_RATIO = 2
+
+# Episodes-table tail files hold one row of ~80 short list columns: their footer outweighs the row, so
+# they are written without the stored arrow schema (the parquet schema reads back as the same arrow types,
+# tests/datasets/test_write_merging.py), column statistics, dictionary pages or compression.
+TAIL_EPISODES_OPTIONS = {
+    "store_schema": False,
+    "write_statistics": False,
+    "use_dictionary": False,
+    "compression": "none",
+}
+# Data tail files keep the stored schema (fixed-size lists, HF features); no statistics or dictionary
+# pages (a 50-frame episode of float vectors gains nothing from a dictionary).
+TAIL_DATA_OPTIONS = {"write_statistics": False, "use_dictionary": False, "compression": "snappy"}
 
 
 @dataclass
@@ -34,14 +50,13 @@ class StreamFile:
 
 @dataclass
 class Stream:
-    """The open files of one stream: an optional head and the tail files after it."""
+    """The tail files of one stream: one episode each, after the sealed files."""
 
     template: str  # relative path template with {chunk_index} and {file_index}
     limit_bytes: float
     chunks_size: int
     fields: dict = field(default_factory=dict)  # other template fields (video_key)
     next_li: int = 0
-    head: StreamFile | None = None
     tails: list[StreamFile] = field(default_factory=list)
 
     def rel(self, li: int) -> str:
@@ -57,20 +72,14 @@ class Stream:
         self.next_li = li + 1
         return li
 
-    @property
-    def head_episodes(self) -> int:
-        return len(self.head.episodes) if self.head is not None else 0
-
     def pack(
-        self, include_head: bool, can_follow: Callable[[StreamFile, StreamFile], bool] | None = None
+        self, can_follow: Callable[[StreamFile, StreamFile], bool] | None = None
     ) -> list[tuple[int, list[StreamFile]]]:
-        """Output files of a merge: [(li, input files in order)], filled up to the size limit (the
-        reference's rule: start a new file when `size + incoming >= limit`)."""
+        """Output files of a merge: [(li, input tail files in order)], numbered from the first tail file,
+        filled up to the size limit (the reference's rule: start a new file when `size + incoming >=
+        limit`)."""
         outputs: list[tuple[int, list[StreamFile]]] = []
-        if include_head and self.head is not None:
-            li, current, size = self.head.li, [self.head], self.head.size
-        else:
-            li, current, size = self.tails[0].li, [], 0
+        li, current, size = self.tails[0].li, [], 0
         for tail in self.tails:
             if current and (
                 size + tail.size >= self.limit_bytes
@@ -83,14 +92,10 @@ class Stream:
         outputs.append((li, current))
         return outputs
 
-    def apply(self, outputs: list[tuple[int, list[StreamFile]]], sizes: dict[int, int]) -> None:
-        """After a merge commit: the last output is the new head unless it is full; earlier ones are sealed."""
-        li, inputs = outputs[-1]
-        episodes = [e for f in inputs for e in f.episodes]
-        size = sizes[li]
-        self.head = StreamFile(li, episodes, size) if size < self.limit_bytes else None
+    def apply(self, outputs: list[tuple[int, list[StreamFile]]]) -> None:
+        """After a merge commit: every output is sealed, the next tail file follows the last one."""
         self.tails = []
-        self.next_li = li + 1
+        self.next_li = outputs[-1][0] + 1
 
 
 def is_identity(outputs: list[tuple[int, list[StreamFile]]]) -> bool:
@@ -115,7 +120,7 @@ def _merged_away(stream: Stream, plan: list[tuple[int, list[StreamFile]]]) -> li
 
 class TailFiles:
     """The streams of one writer session ("data", "episodes", "videos/<key>"), the episodes-table rows of
-    the tail episodes, and the merges that fold the tails into the heads (run on the writer's thread)."""
+    the tail episodes, and the merges that copy the tails into new sealed files (on the writer's thread)."""
 
     def __init__(self, root: Path, info: dict, features: dict[str, dict], data_schema: pa.Schema):
         self.root = Path(root)
@@ -131,6 +136,7 @@ class TailFiles:
                 limit = info["video_files_size_in_mb"] * 1e6
                 self.streams[f"videos/{key}"] = Stream(VIDEO_PATH, limit, chunks, {"video_key": key})
         self._tail_rows: dict[int, dict] = {}
+        self.merged_episodes = 0  # episodes of this session in sealed files (merged or single)
 
     def stage_episode(
         self, stage: Path, row: dict, table: pa.Table, mp4s: dict[str, Path]
@@ -143,8 +149,7 @@ class TailFiles:
         moves, sizes, row = [], {}, dict(row)
         data = self.streams["data"]
         li = data.next_li
-        # Tail files are small and short-lived: no column statistics (their footer would outweigh the rows).
-        pq.write_table(table, stage / "data.parquet", compression="snappy", write_statistics=False)
+        pq.write_table(table, stage / "data.parquet", **TAIL_DATA_OPTIONS)
         moves.append(("data.parquet", data.rel(li)))
         sizes["data"] = (li, (stage / "data.parquet").stat().st_size)
         row["data/chunk_index"], row["data/file_index"] = data.location(li)
@@ -164,9 +169,7 @@ class TailFiles:
         row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = episodes.location(li)
         table = episodes_table([row], self.features)
         row = {name: row[name] for name in table.column_names}  # the columns' order, as a reader sees them
-        # ~80 columns: the stored arrow schema and statistics would make the footer ~30x the row; the
-        # schema is the parquet one read back as the same arrow types (tests/datasets/test_write_merging.py)
-        pq.write_table(table, stage / "episodes.parquet", store_schema=False, write_statistics=False)
+        pq.write_table(table, stage / "episodes.parquet", **TAIL_EPISODES_OPTIONS)
         sizes["episodes"] = (li, (stage / "episodes.parquet").stat().st_size)
         return moves, ("episodes.parquet", episodes.rel(li)), sizes, row
 
@@ -187,28 +190,25 @@ class TailFiles:
         self._tail_rows[episode] = row
 
     def maybe_merge(self, final: bool) -> tuple[dict[str, int], dict[int, dict]] | None:
-        """Merge the tail files into the heads when the tail holds MERGE_RATIO x the largest head's episodes
-        (amortized: each merge copies at most (1 + 1/MERGE_RATIO) x the tail). At `finalize()` the tail is
-        always merged, into the head only where the head is not larger than the tail (otherwise into new
-        files after the head), so that finalize copies at most about the tail once more.
+        """Copy the tail files into new size-limited files (numbered from the first tail file) when the tail
+        holds max(MIN_MERGE_TAIL, MERGE_RATIO x the episodes merged so far in this session) episodes, so
+        each byte is copied once by a merge and the merged files grow geometrically; at `finalize()`
+        whenever there is a tail. A tail of one file per stream is sealed as it is (nothing to copy).
 
         Returns None when nothing was rewritten, else (bytes written by destination, the new rows of the
         moved episodes)."""
         streams = self.streams
         n_tail = len(streams["data"].tails)
-        if n_tail == 0:
+        if n_tail == 0 or (not final and n_tail < max(MIN_MERGE_TAIL, MERGE_RATIO * self.merged_episodes)):
             return None
-        largest_head = max(s.head_episodes for s in streams.values())
-        if not final and n_tail < MERGE_RATIO * largest_head:
-            return None
-        include = {name: (not final) or s.head_episodes <= n_tail for name, s in streams.items()}
         plans = {}
         for name, stream in streams.items():
             follow = self._video_can_follow(stream) if name.startswith("videos/") else None
-            plans[name] = stream.pack(include[name], follow)
+            plans[name] = stream.pack(follow)
+        self.merged_episodes += n_tail
         if all(is_identity(p) for p in plans.values()):
-            for name, stream in streams.items():  # nothing moves: the tail files become the heads
-                stream.apply(plans[name], {f.li: f.size for _, inputs in plans[name] for f in inputs})
+            for name, stream in streams.items():  # nothing moves: the tail files are sealed as they are
+                stream.apply(plans[name])
             self._tail_rows.clear()
             return None
         return self._merge(plans)
@@ -220,8 +220,8 @@ class TailFiles:
     def _merge(
         self, plans: dict[str, list[tuple[int, list[StreamFile]]]]
     ) -> tuple[dict[str, int], dict[int, dict]]:
-        """One crash-safe commit that rewrites the planned outputs, the rows of the moved (tail) episodes
-        and deletes the merged-away tail files."""
+        """One crash-safe commit that writes the planned outputs and the moved episodes' rows, and deletes
+        the merged-away tail files."""
         streams, root = self.streams, self.root
         tail_eps = [f.episodes[0] for f in streams["data"].tails]
         stage = root / STAGING_DIR / f"merge-{tail_eps[-1]:06d}"
@@ -230,56 +230,42 @@ class TailFiles:
         stage.mkdir(parents=True)
         moves: list[tuple[str, str]] = []
         deletes: list[str] = []
-        sizes: dict[str, dict[int, int]] = {}
         rows = {e: dict(self._tail_rows[e]) for e in tail_eps}
         for name, plan in plans.items():
             if name == "episodes":
                 continue
-            stream, sizes[name] = streams[name], {}
+            stream = streams[name]
             prefix = "data/" if name == "data" else f"{name}/"
             for li, inputs in plan:
-                tails = [f for f in inputs if f is not stream.head]
-                if len(inputs) == 1 and inputs[0].li == li:
-                    sizes[name][li] = inputs[0].size
-                    spans = None
-                else:
+                spans = None
+                if not (len(inputs) == 1 and inputs[0].li == li):
                     staged = stage / f"{name.replace('/', '_')}-{li}{Path(stream.template).suffix}"
                     paths = [root / stream.rel(f.li) for f in inputs]
                     if name == "data":
                         merge_parquet(paths, staged, self._data_schema)
-                        spans = None
                     else:
-                        spans = concatenate_videos(paths, staged)[-len(tails) :]
+                        spans = concatenate_videos(paths, staged)
                     moves.append((staged.name, stream.rel(li)))
-                    sizes[name][li] = staged.stat().st_size
                 chunk, file = stream.location(li)
-                for i, f in enumerate(tails):
+                for i, f in enumerate(inputs):
                     row = rows[f.episodes[0]]
                     row[prefix + "chunk_index"], row[prefix + "file_index"] = chunk, file
                     if spans is not None:
                         row[prefix + "from_timestamp"], row[prefix + "to_timestamp"] = spans[i]
             deletes += _merged_away(stream, plan)
-        # The episodes table: head rows as they are on disk, then the (updated) tail rows.
-        stream, sizes["episodes"] = streams["episodes"], {}
-        schema = episodes_schema(self.features)
+        # The episodes table: the (updated) tail rows, written in full (statistics, stored schema).
+        stream = streams["episodes"]
         for li, inputs in plans["episodes"]:
-            tails = [f for f in inputs if f is not stream.head]
             chunk, file = stream.location(li)
-            for f in tails:
+            for f in inputs:
                 rows[f.episodes[0]]["meta/episodes/chunk_index"] = chunk
                 rows[f.episodes[0]]["meta/episodes/file_index"] = file
-            if not tails:
-                sizes["episodes"][li] = inputs[0].size
-                continue
-            parts = [pq.read_table(root / stream.rel(f.li)).cast(schema) for f in inputs if f is stream.head]
-            parts.append(episodes_table([rows[f.episodes[0]] for f in tails], self.features))
             staged = stage / f"episodes-{li}.parquet"
-            pq.write_table(pa.concat_tables(parts), staged)
+            pq.write_table(episodes_table([rows[f.episodes[0]] for f in inputs], self.features), staged)
             moves.append((staged.name, stream.rel(li)))
-            sizes["episodes"][li] = staged.stat().st_size
         deletes += _merged_away(stream, plans["episodes"])
         written = _commit(root, stage, moves, deletes)
         for name, stream in streams.items():
-            stream.apply(plans[name], sizes[name])
+            stream.apply(plans[name])
         self._tail_rows.clear()
         return written, rows

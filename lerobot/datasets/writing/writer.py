@@ -10,34 +10,47 @@ Invariants
 1. Every committed state is a valid v3.0 dataset: every file under `meta/`, `data/` and `videos/` is
    complete (parquet with its footer, mp4 with its index) and describes only episodes whose
    `save_episode()` finished; the data files, in path order, hold the rows 0..N-1 in order, the episodes
-   files the rows of episodes 0..E-1 (a loader that globs the folders reads them as is). The only
-   exception is the few `os.replace`/unlink calls of a commit, which a recovery pass completes.
+   files the rows of episodes 0..E-1 (a loader that globs the folders reads them as is); info.json's totals
+   and stats.json's aggregate match them. The only exception is the few `os.replace`/unlink calls of a
+   commit, which a recovery pass completes.
 2. A save costs O(episode): it never rewrites a file that holds earlier episodes.
-3. Each byte is copied a bounded number of times: the bytes written for N episodes stay within a
-   constant factor of the final size (printed by benchmarks/dataset_scaling.py).
+3. Each byte of the data, video and episodes files is written twice: once by the save, once by one merge
+   (or finalize); the number of files stays O(log N) per session (benchmarks/dataset_scaling.py prints
+   bytes written / final size by kind).
 
-Mechanism: tail files and amortized merges (writing/merge.py)
+Mechanism: tail files and geometric merges (writing/merge.py)
 ------------------------------------------------------------
 * Each stream (the data parquet files, the episodes-table files, one camera's mp4 files) is a sequence
-  of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, then an
-  optional *head* (episodes merged so far in this session), then *tail* files holding one episode each.
+  of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, never
+  touched again, then *tail* files holding one episode each.
 * Saving episode `e` writes its rows, its row of the episodes table and its mp4 per camera as NEW tail
   files (the next index of each stream), plus stats.json/info.json (and tasks.parquet for a new task),
-  all through one commit (below). Cost: the episode's own bytes plus the fixed-size json files.
-* When the tail holds MERGE_RATIO (2) x as many episodes as the largest head, a merge folds every
-  stream's tail into its head (parquet row groups copied, mp4 packets stream-copied, no re-encode),
-  packing by the reference's size rule (a new file starts when `size + incoming >= limit`; a full file
-  is sealed); the tail episodes' rows get their new locations (and `from_timestamp`s); merged-away
-  tail files are deleted. Heads grow geometrically, so a merge copies at most (1 + 1/MERGE_RATIO) x the
-  tail it folds in, and each byte is copied O(1) times overall; merges are rare (log N of them), so the
-  median save does not see them.
-* `finalize()` folds the remaining tail: into the head where the head is not larger than the tail, else
-  into new files after the head (so it copies about the tail once more, not the whole dataset).
+  all through one commit (below). Tail files are written cheaply (merge.TAIL_*_OPTIONS: no statistics,
+  no dictionary pages; the episodes row without the stored arrow schema, whose ~80 columns make the footer
+  most of the file); the json files every save rewrites are compact (no indentation).
+* When the tail holds max(MIN_MERGE_TAIL (8), MERGE_RATIO (2) x the episodes merged so far in this
+  session) episodes, a merge copies every stream's tail files into NEW size-limited files numbered from
+  the first tail file (parquet row groups copied, mp4 packets stream-copied, no re-encode), packing by
+  the reference's size rule (a new file starts when `size + incoming >= limit`), and seals them; the
+  moved episodes' rows get their new locations (and `from_timestamp`s); the tail files are deleted. A
+  merge never rewrites an earlier merged file, so each byte is copied exactly once, and the merged files
+  grow geometrically (x3): a session of N episodes leaves about log3(N / 8) + 2 files per stream (more
+  where files reach the size limit), and a session of fewer than 8 episodes one. Merges are rare (log N
+  of them), so the median save does not see them.
+* `finalize()` copies the remaining tail into new files the same way (a one-episode tail is sealed as
+  it is); the merged files are not rewritten.
 * `resume` seals the files of earlier sessions: new episodes start new files in every stream (the
   reference's rule for data files; here for videos too).
 * The read view of `LeRobotDataset.create/resume` is extended with each committed change
   (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
   the dataset.
+
+Bytes written / final size (benchmarks/dataset_scaling.py, 1,000 episodes of 50 frames; details in
+docs/dataset_format.md): 2.11x with one 96x96 camera (the mp4s, written twice, dominate); 4.79x with
+state + action only, where each save's fixed cost outweighs its episode (the episodes-table file of one
+row ~14.5 KB, mostly the parquet footer of ~80 list columns; stats.json ~3.5 KB; info.json ~0.7 KB;
+~6.6 KB of final bytes per episode): that mode cannot get near 2.5x while every save commits a complete
+episodes parquet file.
 
 Crash safety (writing/commit.py)
 ------------------------------
@@ -74,22 +87,18 @@ import logging
 import queue
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from lerobot.datasets.compute_stats import (
     aggregate_stats,
     auto_downsample,
-    cast_stats_to_numpy,
     compute_episode_stats,
     serialize_stats,
 )
-from lerobot.datasets.formats import v30
-from lerobot.datasets.formats.common import INFO_PATH, load_json_dict, validate_info
+from lerobot.datasets.formats.common import INFO_PATH
 from lerobot.datasets.formats.v30 import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_DATA_FILE_SIZE_IN_MB,
@@ -107,6 +116,16 @@ from lerobot.datasets.video_encoding import (
     probe_video_info,
 )
 from lerobot.datasets.writing.commit import _commit, recover
+from lerobot.datasets.writing.episode import (
+    PendingEpisode,
+    check_empty,
+    episode_columns,
+    last_episode_row,
+    load_camera_item,
+    read_existing,
+    video_config_from_info,
+    without_stats,
+)
 from lerobot.datasets.writing.frames import (
     IMAGES_DIR,
     STAGING_DIR,
@@ -116,26 +135,12 @@ from lerobot.datasets.writing.frames import (
     validate_frame,
     write_json_file,
 )
-from lerobot.datasets.writing.image_writer import AsyncImageWriter, image_to_hwc_uint8, load_image_hwc
+from lerobot.datasets.writing.image_writer import AsyncImageWriter, image_to_hwc_uint8
 from lerobot.datasets.writing.lock import LOCK_FILE, DatasetLockedError, WriterLock  # noqa: F401
 from lerobot.datasets.writing.merge import TailFiles
 
 CODEBASE_VERSION = "v3.0"
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Episode:
-    """Snapshot of a finished episode handed to the background saver."""
-
-    episode_index: int
-    from_index: int
-    columns: dict[str, np.ndarray | list]
-    camera_paths: dict[str, list[Path]]
-    tasks: list[str]  # distinct tasks of the episode, first appearance order
-    all_tasks: list[str]  # every task of the dataset known at save time (task_index order)
-    image_futures: list[Future]
-    stream_encoders: dict[str, StreamingVideoEncoder]
 
 
 class DatasetWriter:
@@ -181,6 +186,7 @@ class DatasetWriter:
         # Bytes of the files committed by saves and merges, by kind: "data", "videos", "meta/episodes" and
         # "meta" (info.json, stats.json, tasks.parquet). Temporary PNGs and mp4s are not counted.
         self.bytes_written: dict[str, int] = dict.fromkeys(("data", "videos", "meta/episodes", "meta"), 0)
+        self.bytes_written_meta: dict[str, int] = {}  # the "meta" kind by file (meta/info.json, ...)
         self.episode_buffer: dict | None = None
         self.clear_episode_buffer()
         self._lock = WriterLock(self.root)  # acquired by create()/resume(), released by finalize()
@@ -231,7 +237,7 @@ class DatasetWriter:
                     f"vcodec={vcodec!r} contradicts video_config.vcodec={video_config.vcodec!r}: give one of them."
                 )
             video_config = video_config or VideoEncodingConfig(vcodec=vcodec)
-        _check_empty(root)
+        check_empty(root)
         info = new_info(
             CODEBASE_VERSION,
             fps,
@@ -244,7 +250,7 @@ class DatasetWriter:
         lock = WriterLock(root)
         lock.acquire()
         try:
-            _check_empty(root)  # again under the lock: another create() may have won the race
+            check_empty(root)  # again under the lock: another create() may have won the race
             (root / "meta").mkdir(parents=True, exist_ok=True)
             write_json_file(info, root / INFO_PATH, fsync=True)
             writer = cls(
@@ -312,20 +318,9 @@ class DatasetWriter:
         streaming_encoding: bool,
     ) -> DatasetWriter:
         recover(root)
-        # read through the v3.0 format module, as the reader does (checked, errors naming file and key)
-        info = load_json_dict(root / INFO_PATH)
-        validate_info(info, root / INFO_PATH)
-        if info.get("codebase_version") != CODEBASE_VERSION:
-            raise ValueError(
-                f"Cannot resume {root}: codebase_version is {info.get('codebase_version')!r}, the writer only "
-                f"appends to {CODEBASE_VERSION} datasets (convert it with `python -m lerobot.datasets.convert`)."
-            )
-        tasks = v30.load_tasks(root) if (root / TASKS_PATH).is_file() else []
-        stats = None
-        if (root / STATS_PATH).is_file():
-            stats = cast_stats_to_numpy(load_json_dict(root / STATS_PATH))
+        info, tasks, stats = read_existing(root, CODEBASE_VERSION)
         if video_config is None:
-            video_config = _video_config_from_info(info)
+            video_config = video_config_from_info(info)
         writer = cls(
             root,
             info,
@@ -339,7 +334,7 @@ class DatasetWriter:
             streaming_encoding,
         )
         if info["total_episodes"] > 0:
-            writer._files.continue_after(_last_episode_row(root))
+            writer._files.continue_after(last_episode_row(root))
         return writer
 
     # ------------------------------------------------------------------ properties
@@ -447,23 +442,11 @@ class DatasetWriter:
         task_to_index = {t: i for i, t in enumerate(self._tasks)}
         episode_index = self._next_episode_index
         from_index = self._next_frame_index
-        frame_index = np.arange(length, dtype=np.int64)
-        columns: dict[str, np.ndarray | list] = {}
-        for key in self._user_keys():
-            if key in self.camera_keys:
-                continue
-            ft = self.features[key]
-            if ft["dtype"] == "string":
-                columns[key] = list(buffer[key])
-            else:
-                columns[key] = np.stack(buffer[key]).reshape(length, *ft["shape"])
-        columns["timestamp"] = (frame_index / self.fps).astype(np.float32)
-        columns["frame_index"] = frame_index
-        columns["episode_index"] = np.full(length, episode_index, dtype=np.int64)
-        columns["index"] = np.arange(from_index, from_index + length, dtype=np.int64)
-        columns["task_index"] = np.array([task_to_index[t] for t in buffer["task"]], dtype=np.int64)
+        columns = episode_columns(
+            buffer, self.features, self._user_keys(), self.fps, episode_index, from_index, task_to_index
+        )
         futures = self.image_writer.take_pending() if self.image_writer is not None else []
-        episode = _Episode(
+        episode = PendingEpisode(
             episode_index=episode_index,
             from_index=from_index,
             columns=columns,
@@ -519,7 +502,7 @@ class DatasetWriter:
             self._lock.release()
 
     # ------------------------------------------------------------------ saving (worker thread)
-    def _save_or_stop(self, ep: _Episode) -> None:
+    def _save_or_stop(self, ep: PendingEpisode) -> None:
         """Run one save; after a failed one, refuse the queued ones (their indices assumed it succeeded)."""
         if self._failed is not None:
             raise RuntimeError(
@@ -533,7 +516,7 @@ class DatasetWriter:
             self._failed = (ep.episode_index, e)
             raise
 
-    def _write_episode(self, ep: _Episode) -> None:
+    def _write_episode(self, ep: PendingEpisode) -> None:
         for fut in ep.image_futures:
             fut.result()
         ep_index = ep.episode_index
@@ -548,7 +531,7 @@ class DatasetWriter:
         stats_input.update(ep.camera_paths)
         # as the reference: timestamp stats from frame_index / fps before the float32 cast of the column
         stats_input["timestamp"] = ep.columns["frame_index"] / self.fps
-        ep_stats = compute_episode_stats(stats_input, self.features, load_image=_load_camera_item)
+        ep_stats = compute_episode_stats(stats_input, self.features, load_image=load_camera_item)
 
         # The episode's tail files: its rows, one mp4 per camera, its row of the episodes table.
         table = data_table(
@@ -584,14 +567,14 @@ class DatasetWriter:
             tasks_df.to_parquet(stage / "tasks.parquet")
             moves.append(("tasks.parquet", TASKS_PATH))
         new_stats = ep_stats if self._stats is None else aggregate_stats([self._stats, ep_stats])
-        write_json_file(serialize_stats(new_stats), stage / "stats.json")
+        write_json_file(serialize_stats(new_stats), stage / "stats.json", compact=True)
         moves.append(("stats.json", STATS_PATH))
         info = dict(self.info)
         info["total_episodes"] = ep_index + 1
         info["total_frames"] = ep.from_index + length
         info["total_tasks"] = max(n_known, len(ep.all_tasks))
         info["splits"] = {"train": f"0:{ep_index + 1}"}
-        write_json_file(info, stage / "info.json")
+        write_json_file(info, stage / "info.json", compact=True)
         # Rename order: data and videos (supersets of the old files), tasks, stats, then the episodes table
         # and info.json, so a reader racing the commit never sees an episode row whose task is unknown.
         moves.append(episodes_move)
@@ -614,7 +597,7 @@ class DatasetWriter:
                 "info": info,
                 "stats": new_stats,
                 "tasks": list(ep.all_tasks),
-                "new": (_without_stats(row), ep_stats, table),
+                "new": (without_stats(row), ep_stats, table),
                 "moved": {},
             }
         )
@@ -622,17 +605,19 @@ class DatasetWriter:
 
     # ------------------------------------------------------------------ merging (worker thread, finalize)
     def _maybe_merge(self, final: bool) -> None:
-        """Fold the tail files into the heads when due (writing/merge.py), then publish the moved rows."""
+        """Copy the tail files into new files when due (writing/merge.py), then publish the moved rows."""
         merged = self._files.maybe_merge(final)
         if merged is not None:
             written, moved = merged
             self._count_bytes(written)
-            self._changes.put({"moved": {e: _without_stats(r) for e, r in moved.items()}})
+            self._changes.put({"moved": {e: without_stats(r) for e, r in moved.items()}})
 
     def _count_bytes(self, written: dict[str, int]) -> None:
         for rel, size in written.items():
             kind = next(k for k in ("data", "videos", "meta/episodes", "meta") if rel.startswith(k + "/"))
             self.bytes_written[kind] += size
+            if kind == "meta":
+                self.bytes_written_meta[rel] = self.bytes_written_meta.get(rel, 0) + size
 
     def take_changes(self) -> list[dict]:
         """The committed changes since the last call, in order, for a read view to apply: dicts with
@@ -644,46 +629,3 @@ class DatasetWriter:
                 out.append(self._changes.get_nowait())
             except queue.Empty:
                 return out
-
-
-def _load_camera_item(item) -> np.ndarray:
-    """A stats sample: an in-memory thumbnail (streaming encoding) or the path of a temporary PNG."""
-    return item if isinstance(item, np.ndarray) else load_image_hwc(item)
-
-
-def _last_episode_row(root: Path) -> dict:
-    files = sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet"))
-    if not files:
-        raise FileNotFoundError(
-            f"{root}/meta/episodes holds no parquet file although info.json lists episodes."
-        )
-    table = pq.read_table(files[-1])
-    rows = table.slice(table.num_rows - 1).to_pylist()
-    return rows[0]
-
-
-def _check_empty(root: Path) -> None:
-    if root.exists() and any(p.name != LOCK_FILE for p in root.iterdir()):
-        if (root / LOCK_FILE).exists():  # a recording in progress: say who holds it (DatasetLockedError)
-            probe = WriterLock(root)
-            probe.acquire()
-            probe.release()
-        raise FileExistsError(
-            f"Dataset root {root} already exists and is not empty: create() needs a new directory "
-            "(use resume() to append episodes to an existing dataset)."
-        )
-
-
-def _without_stats(row: dict) -> dict:
-    return {k: v for k, v in row.items() if not k.startswith("stats/")}
-
-
-def _video_config_from_info(info: dict) -> VideoEncodingConfig:
-    """Re-use the codec of the existing videos so appended episodes can be stream-copied after them."""
-    for ft in info["features"].values():
-        if ft["dtype"] == "video" and "info" in ft:
-            codec = ft["info"].get("video.codec")
-            vcodec = {"av1": "libsvtav1", "h264": "h264", "hevc": "hevc"}.get(codec)
-            if vcodec:
-                return VideoEncodingConfig(vcodec=vcodec, pix_fmt=ft["info"].get("video.pix_fmt", "yuv420p"))
-    return VideoEncodingConfig()

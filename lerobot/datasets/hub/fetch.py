@@ -1,4 +1,4 @@
-"""Hub access for datasets: codebase-version revision resolution and partial downloads (spec §1.8).
+"""Hub access for datasets: codebase-version revision resolution and partial downloads.
 
     revision = get_safe_version("user/pusht", "v3.0")      # the tag to read, e.g. "v3.0" (or "v3.0" -> "v3.0")
     download("user/pusht", root, revision, allow_patterns=["meta/"])
