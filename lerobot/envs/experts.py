@@ -124,8 +124,12 @@ class PushTExpert:
         gap, _ = self._gap(a + ts * (b - a), pose_inv)
         return bool(gap.min() >= PUSHER_RADIUS + self.clearance * 0.5)
 
-    def _path_target(self, agent: np.ndarray, goal: np.ndarray, origin, rot, pose_inv) -> np.ndarray:
-        """Next waypoint of the shortest path from agent to goal through the inflated hull's vertices."""
+    def _path_target(
+        self, agent: np.ndarray, goal: np.ndarray, normal: np.ndarray, origin, rot, pose_inv
+    ) -> np.ndarray:
+        """Next waypoint of the shortest path from agent to goal (a stand-off point in front of an edge of
+        outward normal `normal`) through the inflated hull's vertices and two points further out along the
+        normal (the way in to a contact inside the T's concave corners)."""
         if self._clear(agent, goal, pose_inv):
             return goal
         gap, nearest = self._gap(agent[None], pose_inv)
@@ -134,7 +138,7 @@ class PushTExpert:
             away /= max(float(np.linalg.norm(away)), 1e-9)
             return agent + away * (PUSHER_RADIUS + 2 * self.clearance - gap[0] + 4.0)
         hull = origin + self._hull @ rot.T
-        nodes = [agent, goal, *hull]
+        nodes = [agent, goal, *hull, goal + normal * 20.0, goal + normal * 40.0]
         n = len(nodes)
         inside = [(ARENA[0] <= p).all() and (p <= ARENA[1]).all() for p in nodes]
         dist = np.full(n, np.inf)
@@ -149,14 +153,14 @@ class PushTExpert:
             for j in range(n):
                 if done[j] or not inside[j] or (j == 0 and i == 1):
                     continue
-                adjacent = i >= 2 and j >= 2 and abs(i - j) in (1, len(hull) - 1)
+                hi, hj = i - 2, j - 2
+                adjacent = 0 <= hi < len(hull) and 0 <= hj < len(hull) and abs(hi - hj) in (1, len(hull) - 1)
                 if adjacent or self._clear(nodes[i], nodes[j], pose_inv):
                     d = dist[i] + float(np.linalg.norm(nodes[i] - nodes[j]))
                     if d < dist[j]:
                         dist[j], prev[j] = d, i
-        if not np.isfinite(dist[0]) or prev[0] < 0:  # no way round (walls): back off from the T
-            away = agent - nearest[0]
-            return agent + away / max(float(np.linalg.norm(away)), 1e-9) * 10.0
+        if not np.isfinite(dist[0]) or prev[0] < 0:  # no way found (walls): head for the way in
+            return goal + normal * 40.0
         return nodes[prev[0]]
 
     # ----- policy -----------------------------------------------------------------------------------------------
@@ -204,5 +208,5 @@ class PushTExpert:
             push = float(np.clip(push, 0.0, self.max_push))
             target = touch[k] + n_in[k] * push
         else:
-            target = self._path_target(agent, standoff[k], origin, rot, pose_inv)
+            target = self._path_target(agent, standoff[k], n_out[k], origin, rot, pose_inv)
         return np.clip(target, 0, 512).astype(np.float32)
