@@ -161,7 +161,10 @@ class PushTExpert:
                         dist[j], prev[j] = d, i
         if not np.isfinite(dist[0]) or prev[0] < 0:  # no way found (walls): head for the way in
             return goal + normal * 40.0
-        return nodes[prev[0]]
+        nxt = int(prev[0])
+        if nxt != 1 and np.linalg.norm(nodes[nxt] - agent) < 10.0:  # reached: aim at the one after
+            nxt = int(prev[nxt])
+        return nodes[nxt]
 
     # ----- policy -----------------------------------------------------------------------------------------------
     def __call__(self, env) -> np.ndarray:
