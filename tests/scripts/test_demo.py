@@ -4,7 +4,6 @@ writes what it promises; and the scripted PushT expert solves the task (translat
 import json
 
 import gymnasium as gym
-import numpy as np
 import pytest
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
@@ -12,7 +11,7 @@ from lerobot.envs.experts import PushTExpert
 from lerobot.scripts import demo
 
 
-def _run_pusht(policy, seed: int, max_steps: int = 300) -> tuple[bool, float, int]:
+def _run_pusht(policy, seed: int, max_steps: int = 300) -> tuple[bool, float]:
     import gym_pusht  # noqa: F401
 
     env = gym.make("gym_pusht/PushT-v0", obs_type="environment_state_agent_pos", max_episode_steps=max_steps)
@@ -20,22 +19,22 @@ def _run_pusht(policy, seed: int, max_steps: int = 300) -> tuple[bool, float, in
         env.reset(seed=seed)
         env.action_space.seed(seed)
         best = 0.0
-        for step in range(max_steps):
+        for _ in range(max_steps):
             _, reward, terminated, truncated, info = env.step(policy(env))
             best = max(best, float(reward))
             if terminated or truncated:
                 break
-        return bool(info["is_success"]), best, step + 1
+        return bool(info["is_success"]), best
     finally:
         env.close()
 
 
 def test_expert_solves_pusht_translation_and_rotation():
-    # Seeds 0-5 start with the T up to 150 degrees away from the goal angle and anywhere in the arena; the
+    # Seeds 0-5 start with the T up to 173 degrees away from the goal angle and anywhere in the arena; the
     # expert solves 99 of seeds 0-99 (README "The demo"), random actions none.
     expert = PushTExpert()
     runs = [_run_pusht(expert, seed) for seed in range(6)]
-    assert sum(success for success, _, _ in runs) >= 5, runs
+    assert sum(success for success, _ in runs) >= 5, runs
 
 
 def test_expert_rejects_bad_parameters():
