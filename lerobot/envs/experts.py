@@ -83,6 +83,7 @@ class PushTExpert:
         clearance: float = 4.0,
         travel_cost: float = 0.0015,
         samples_per_edge: int = 7,
+        one_way: bool = True,
     ):
         if angle_weight <= 0 or max_push <= 0 or standoff <= 0 or clearance <= 0 or travel_cost < 0:
             raise ValueError(
@@ -96,6 +97,8 @@ class PushTExpert:
         self.standoff = standoff
         self.clearance = clearance
         self.travel_cost = travel_cost
+        self.one_way = one_way
+        self._episode, self._committed = None, None
         # Contact candidates in the body frame: points, outward normals.
         pts, normals = [], []
         for a, b, n in _EDGES:
@@ -123,6 +126,33 @@ class PushTExpert:
         ts = np.linspace(0.0, 1.0, max(2, int(np.linalg.norm(b - a) / 4.0) + 1))[:, None]
         gap, _ = self._gap(a + ts * (b - a), pose_inv)
         return bool(gap.min() >= PUSHER_RADIUS + self.clearance * 0.5)
+
+    def _ccw_target(
+        self, agent: np.ndarray, goal: np.ndarray, normal: np.ndarray, cog, origin, rot, pose_inv
+    ) -> np.ndarray | None:
+        """Next waypoint when going round the T counter-clockwise only (one way round: no left/right choice
+        for a learner to average); None when a hull vertex on the way is outside the arena (walls)."""
+        entry = goal + normal * 40.0
+        for end in (goal, entry):
+            if self._clear(agent, end, pose_inv):
+                return end
+        hull = origin + self._hull @ rot.T
+        ang = np.arctan2(*(hull - cog).T[::-1])
+        a_agent = float(np.arctan2(*(agent - cog)[::-1]))
+        a_entry = float(np.arctan2(*(entry - cog)[::-1]))
+        ahead = (ang - a_agent) % (2 * np.pi)  # counter-clockwise angle from the agent to each vertex
+        span = (a_entry - a_agent) % (2 * np.pi)
+        on_way = ahead <= span
+        if not ((ARENA[0] <= hull[on_way]).all() and (hull[on_way] <= ARENA[1]).all()):
+            return None  # a wall is in the way: the caller takes the shortest way round
+        target = None
+        for i in np.argsort(ahead):  # the furthest vertex on the way that the pusher can go straight to
+            if ahead[i] > span:
+                break
+            if np.linalg.norm(hull[i] - agent) >= 10.0 and not self._clear(agent, hull[i], pose_inv):
+                break
+            target = hull[i]
+        return target
 
     def _path_target(
         self, agent: np.ndarray, goal: np.ndarray, normal: np.ndarray, origin, rot, pose_inv
@@ -173,7 +203,13 @@ class PushTExpert:
         agent = np.array(sim.agent.position, dtype=np.float64)
         origin = np.array(sim.block.position, dtype=np.float64)
         angle = float(sim.block.angle)
+        if self._episode is not sim.block:  # a reset builds a new simulation: forget the committed contact
+            self._episode, self._committed = sim.block, None
         return self.act(agent, origin, angle, float(sim.block.mass), float(sim.block.moment))
+
+    def reset(self) -> None:
+        """Forget the contact committed to (done automatically when the env is reset)."""
+        self._episode, self._committed = None, None
 
     def act(self, agent, origin, angle, mass: float = 1.0, moment: float = 3000.0) -> np.ndarray:
         rot = _rot(angle)
@@ -203,13 +239,27 @@ class PushTExpert:
         lateral = np.abs(rel[:, 0] * n_out[:, 1] - rel[:, 1] * n_out[:, 0])
         at = (lateral <= 8.0) & (along <= PUSHER_RADIUS + self.standoff + 4.0) & (along >= PUSHER_RADIUS - 8)
         travel = np.where(at, 0.0, np.linalg.norm(standoff - agent, axis=1))
-        feasible = ((standoff >= ARENA[0]) & (standoff <= ARENA[1])).all(axis=1)
-        score = np.where(feasible & (cos > 0.15), cos - self.travel_cost * travel, -np.inf)
+        feasible = ((standoff >= ARENA[0]) & (standoff <= ARENA[1])).all(axis=1) & (cos > 0.15)
+        score = np.where(feasible, cos - self.travel_cost * travel, -np.inf)
         k = int(np.argmax(score))
+        # On the way to a contact, keep it while it still helps (no dithering between two ways round).
+        if self._committed is not None and not at[k] and feasible[self._committed]:
+            k = self._committed
+        self._committed = None if at[k] else k
         if at[k]:
             push = float(g[k] @ err) / float(gnorm[k] ** 2)
             push = float(np.clip(push, 0.0, self.max_push))
             target = touch[k] + n_in[k] * push
         else:
-            target = self._path_target(agent, standoff[k], n_out[k], origin, rot, pose_inv)
+            gap, nearest = self._gap(agent[None], pose_inv)
+            if gap[0] < PUSHER_RADIUS + self.clearance and not self._clear(agent, standoff[k], pose_inv):
+                away = agent - nearest[0]  # too close to travel round: back off first
+                away /= max(float(np.linalg.norm(away)), 1e-9)
+                target = agent + away * (PUSHER_RADIUS + 2 * self.clearance - gap[0] + 4.0)
+            else:
+                target = None
+                if self.one_way:
+                    target = self._ccw_target(agent, standoff[k], n_out[k], cog, origin, rot, pose_inv)
+                if target is None:
+                    target = self._path_target(agent, standoff[k], n_out[k], origin, rot, pose_inv)
         return np.clip(target, 0, 512).astype(np.float32)
