@@ -246,13 +246,14 @@ class ExpertPolicy:
         from lerobot.envs.experts import PushTExpert
 
         self.envs = vector_env.envs
-        self.expert = PushTExpert()
+        self.experts = [PushTExpert() for _ in self.envs]  # one each: an expert remembers its contact
 
     def reset(self) -> None:
-        pass
+        for expert in self.experts:
+            expert.reset()
 
     def select_action(self, batch) -> torch.Tensor:
-        return torch.from_numpy(np.stack([self.expert(env) for env in self.envs]))
+        return torch.from_numpy(np.stack([expert(env) for expert, env in zip(self.experts, self.envs)]))
 
 
 def eval_args(
