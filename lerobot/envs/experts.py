@@ -16,10 +16,12 @@ lines up with the pose error (position, and angle weighted by `angle_weight` px/
 reach it, and then either
 - pushes (the pusher is at that contact): aims `δ` past the touching position along `n`, with `δ` the
   least-squares push for the error (capped by `max_push`), so it slows down near the goal;
-- or approaches: goes to the stand-off point in front of the contact along a shortest path around the T's
-  convex hull inflated by the pusher radius, so the block is not disturbed on the way.
-The choice depends on the current block pose and pusher position only (no memory), so a slipped push is
-re-planned at the next step.
+- or approaches: goes to the stand-off point in front of the contact round the T's convex hull inflated by
+  the pusher radius (so the block is not disturbed on the way), always counter-clockwise (the shortest way
+  only when a wall blocks that one), and keeps that contact until it reaches it while it still helps.
+Going round one way and committing to the contact keep the demonstrations free of left/right choices that a
+learned policy would average into a standstill. The push itself is re-planned every step from the block
+pose, so a slipped push is corrected at the next step.
 """
 
 from __future__ import annotations

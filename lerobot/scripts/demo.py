@@ -4,13 +4,16 @@ Task: PushT (gym-pusht) with the state observation `environment_state_agent_pos`
 the T + the pusher position), so that a small ACT policy learns in minutes on a CPU. Steps, each runnable
 alone (the demo prints the equivalent lerobot-train / lerobot-eval commands):
 
-    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_episodes 200]   # scripted expert -> v3.0 dataset
+    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_demos 200]      # scripted expert -> v3.0 dataset
     python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 16000]      # lerobot-train on it
-    python -m lerobot.scripts.demo evaluate [--out outputs/demo] [--n_episodes 20]    # trained vs random vs expert
+    python -m lerobot.scripts.demo evaluate [--out outputs/demo] [--n_eval 50]        # trained vs random vs expert
     python -m lerobot.scripts.demo                                                    # all three + report
 
-Outputs under `--out`: `dataset/` (LeRobotDataset v3.0), `train/` (checkpoints, train_metrics.jsonl),
-`eval/{trained,random,expert}/eval_info.json` with rollout videos, `training_curve.png`, `report.json`.
+Smaller flags give a faster run, e.g. `--n_demos 50 --steps 2000 --n_eval 10 --n_expert_eval 10`.
+Outputs under `--out`: `dataset/` (LeRobotDataset v3.0), `train/` (checkpoints, train_metrics.jsonl,
+eval_metrics.jsonl of the evaluations during training), `eval/{trained,random,expert}/eval_info.json` with
+rollout videos, `rollout_success.mp4` / `rollout_failure.mp4` (trained policy), `training_curve.png` (loss
+and success rate), `report.json`.
 """
 
 from __future__ import annotations
