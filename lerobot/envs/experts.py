@@ -86,6 +86,7 @@ class PushTExpert:
         travel_cost: float = 0.0015,
         samples_per_edge: int = 7,
         one_way: bool = True,
+        min_push: float = 12.0,
     ):
         if angle_weight <= 0 or max_push <= 0 or standoff <= 0 or clearance <= 0 or travel_cost < 0:
             raise ValueError(
@@ -100,6 +101,7 @@ class PushTExpert:
         self.clearance = clearance
         self.travel_cost = travel_cost
         self.one_way = one_way
+        self.min_push = min_push
         self._episode, self._committed = None, None
         # Contact candidates in the body frame: points, outward normals.
         pts, normals = [], []
@@ -250,7 +252,7 @@ class PushTExpert:
         self._committed = None if at[k] else k
         if at[k]:
             push = float(g[k] @ err) / float(gnorm[k] ** 2)
-            push = float(np.clip(push, 0.0, self.max_push))
+            push = float(np.clip(push, self.min_push, self.max_push))
             target = touch[k] + n_in[k] * push
         else:
             gap, nearest = self._gap(agent[None], pose_inv)
