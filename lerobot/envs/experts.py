@@ -15,7 +15,10 @@ Every step it scores a fixed set of contact points on the T's edges by how well 
 lines up with the pose error (position, and angle weighted by `angle_weight` px/rad), minus the travel to
 reach it, and then either
 - pushes (the pusher is at that contact): aims `δ` past the touching position along `n`, with `δ` the
-  least-squares push for the error (capped by `max_push`), so it slows down near the goal;
+  least-squares push for the error, between `min_push` and `max_push`. The PD-driven pusher covers only
+  part of that distance in a step and the push is re-planned every step, so near the goal the T is swept
+  slowly through the goal pose (success is reached on the way) rather than crept up to with pushes that
+  fade to zero: the demonstrations hold no standstill that a learned policy would copy and get stuck in;
 - or approaches: goes to the stand-off point in front of the contact round the T's convex hull inflated by
   the pusher radius (so the block is not disturbed on the way), always counter-clockwise (the shortest way
   only when a wall blocks that one), and keeps that contact until it reaches it while it still helps.
@@ -93,6 +96,8 @@ class PushTExpert:
                 "angle_weight, max_push, standoff and clearance must be positive pixel distances "
                 "(travel_cost >= 0)."
             )
+        if not 0 <= min_push <= max_push:
+            raise ValueError(f"min_push must be in [0, max_push={max_push}] pixels, got {min_push}.")
         if samples_per_edge < 1:
             raise ValueError(f"samples_per_edge must be >= 1, got {samples_per_edge}.")
         self.angle_weight = angle_weight
