@@ -40,6 +40,8 @@ def test_expert_solves_pusht_translation_and_rotation():
 def test_expert_rejects_bad_parameters():
     with pytest.raises(ValueError, match="positive pixel distances"):
         PushTExpert(max_push=0)
+    with pytest.raises(ValueError, match="min_push must be in"):
+        PushTExpert(min_push=40.0, max_push=30.0)
     with pytest.raises(ValueError, match="samples_per_edge"):
         PushTExpert(samples_per_edge=0)
 
