@@ -178,7 +178,9 @@ def train(
     args = train_args(out, steps, batch_size, eval_freq, eval_episodes, max_steps)
     print("lerobot-train " + shlex.join(args), flush=True)
     checkpoint = train_main(args)
-    plot_training_curve(out / "train", out / "training_curve.png")
+    print(
+        f"training curve and success rate: {plot_training_curve(out / 'train', out / 'training_curve.png')}"
+    )
     return checkpoint / "pretrained_model"
 
 
@@ -210,11 +212,10 @@ def plot_training_curve(train_dir: Path, png: Path, final: dict | None = None) -
     ax.legend()
     if evals:
         n = evals[-1].get("n_episodes", "?")
+        steps = [e["step"] for e in evals]
+        ax2.plot(steps, [e["pc_success"] for e in evals], "o-", label=f"success, during training ({n} ep.)")
         ax2.plot(
-            [e["step"] for e in evals],
-            [e["pc_success"] for e in evals],
-            "o-",
-            label=f"during training ({n} ep.)",
+            steps, [100 * e["avg_max_reward"] for e in evals], "x:", color="C0", label="avg max reward x 100"
         )
     last_step = max([r["steps"] for r in records] + [e["step"] for e in evals] + [1])
     for name, color in (("trained", "C1"), ("expert", "C2"), ("random", "C7")):
@@ -233,11 +234,10 @@ def plot_training_curve(train_dir: Path, png: Path, final: dict | None = None) -
     ax2.set_ylabel("success rate (%)")
     ax2.set_title("PushT success (coverage > 95%)")
     ax2.grid(alpha=0.3)
-    ax2.legend(fontsize=8, loc="lower right")
+    ax2.legend(fontsize=7, loc="center left")
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
-    print(f"training curve and success rate: {png}")
     return png
 
 
