@@ -313,6 +313,8 @@ def evaluate(
 def _pick_videos(out: Path, info: dict) -> dict[str, str | None]:
     """Copy the video of the first successful and of the first failed rendered episode next to the report."""
     picked: dict[str, str | None] = {"success": None, "failure": None}
+    for kind in picked:  # none left over from an earlier run
+        (out / f"rollout_{kind}.mp4").unlink(missing_ok=True)
     rendered = {Path(p).stem.rsplit("_", 1)[-1]: Path(p) for p in info["overall"].get("video_paths") or []}
     for episode in info.get("per_episode", []):
         kind = "success" if episode["success"] else "failure"

@@ -69,6 +69,7 @@ def test_demo_pipeline_smoke(tmp_path, monkeypatch):
     evals = [json.loads(line) for line in (out / "train" / "eval_metrics.jsonl").read_text().splitlines()]
     assert [e["step"] for e in evals] == [2, 4]
 
+    (out / "rollout_success.mp4").write_bytes(b"stale")  # from an earlier run: must not stay
     demo.main(["evaluate", f"--out={out}", "--n_episodes=2", "--n_expert_eval=3", "--max_steps=10"])
     report = json.loads((out / "report.json").read_text())
     assert set(report["results"]) == {"trained", "random", "expert"}
@@ -81,7 +82,7 @@ def test_demo_pipeline_smoke(tmp_path, monkeypatch):
         info = json.loads((out / "eval" / name / "eval_info.json").read_text())
         assert info["overall"]["n_episodes"] == n
     # 10 steps are too few to succeed: both trained episodes fail, and the failure video is copied.
-    assert report["rollout_videos"]["success"] is None
+    assert report["rollout_videos"]["success"] is None and not (out / "rollout_success.mp4").exists()
     assert report["rollout_videos"]["failure"].endswith("rollout_failure.mp4")
     assert (out / "rollout_failure.mp4").stat().st_size > 0
     assert report["training_curve"].endswith("training_curve.png")
