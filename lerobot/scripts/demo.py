@@ -38,11 +38,13 @@ REPO_ID = "local/pusht_scripted_expert"
 N_DEMOS = 200  # expert episodes collected by default
 STEPS = 16000  # training steps by default
 ENV_FLAGS = ["--env.type=pusht", "--env.obs_type=environment_state_agent_pos"]
-# A small ACT on the state observation: short chunks keep it reactive; no VAE (the expert is deterministic).
+# A small ACT on the state observation: chunks of 10 actions (1 s), each executed whole before the next
+# inference (measured on the same checkpoint, 50 episodes: avg max reward 0.49 and 6% success, against 0.33
+# and 0% when replanning every step, which stalls next to the goal); no VAE (measured no better).
 POLICY_FLAGS = [
     "--policy.type=act",
     "--policy.chunk_size=10",
-    "--policy.n_action_steps=1",
+    "--policy.n_action_steps=10",
     "--policy.dim_model=128",
     "--policy.n_heads=4",
     "--policy.dim_feedforward=512",
