@@ -1,0 +1,176 @@
+"""lerobot.datasets.tools.edits on the reference fixture datasets and small factory datasets: outputs
+load with the kept episodes' frames equal to the source's, sources stay byte-identical, bad arguments are
+refused before anything is written."""
+
+import json
+
+import av
+import numpy as np
+import pytest
+
+from lerobot.datasets.lerobot_dataset import LeRobotDataset
+from lerobot.datasets.tools import edits
+from lerobot.datasets.tools.check import check_dataset
+from lerobot.datasets.video_encoding import VideoEncodingConfig
+from tests.datasets.factories import make_dataset
+from tests.datasets.tools.helpers import assert_same_episodes, tree_hash
+
+
+def _packets(path):
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(video=0) if p.size]
+
+
+@pytest.mark.parametrize("name", ["pusht_v30", "multicam_v30"])
+def test_delete_episodes_on_fixtures(name, fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root(name)
+    before = tree_hash(src)
+    n = LeRobotDataset("local/src", root=src).num_episodes
+    out = edits.delete_episodes(src, [0, 2], new_root=tmp_path / "out")
+    assert tree_hash(src) == before
+    kept = [e for e in range(n) if e not in (0, 2)]
+    assert_same_episodes(src, out, {s: i for i, s in enumerate(kept)}, tmp_path)
+    assert check_dataset(out) == []
+    info = json.loads((out / "meta/info.json").read_text())
+    assert info["total_episodes"] == len(kept) and info["splits"] == {"train": f"0:{len(kept)}"}
+
+
+def test_delete_stream_copies_video(fixture_dataset_root, tmp_path):
+    """The kept episodes' packets are the source's own (no re-encode)."""
+    src = fixture_dataset_root("pusht_v30")
+    out = edits.delete_episodes(src, [1], new_root=tmp_path / "out")
+    a, b = LeRobotDataset("l/a", root=src), LeRobotDataset("l/b", root=out)
+    key = "observation.image"
+    src_packets = _packets(src / a.meta.get_video_file_path(0, key))
+    out_packets = _packets(out / b.meta.get_video_file_path(0, key))
+    assert len(out_packets) == b.num_frames
+    assert out_packets[: b.meta.episode_range(0)[1]] == src_packets[: a.meta.episode_range(0)[1]]
+
+
+def test_split_fractions_and_lists(fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root("pusht_v30")
+    before = tree_hash(src)
+    outs = edits.split(src, {"train": 0.6, "val": 0.4}, output_dir=tmp_path / "s")
+    assert tree_hash(src) == before
+    n = LeRobotDataset("l/a", root=src).num_episodes  # 5: 3 + 2
+    assert_same_episodes(src, outs["train"], {0: 0, 1: 1, 2: 2}, tmp_path / "t")
+    assert_same_episodes(src, outs["val"], {3: 0, 4: 1}, tmp_path / "v")
+    assert n == 5
+    outs = edits.split(src, {"a": [4, 1], "b": [0]}, output_dir=tmp_path / "l")
+    assert_same_episodes(src, outs["a"], {4: 0, 1: 1}, tmp_path / "a")
+
+
+def test_merge_renumbers_episodes_and_tasks(tmp_path):
+    a = make_dataset(
+        tmp_path / "a", n_episodes=2, episode_length=6, vcodec="h264", tasks=["t0", "t1"], seed=1
+    )
+    b = make_dataset(
+        tmp_path / "b", n_episodes=2, episode_length=5, vcodec="h264", tasks=["t1", "t2"], seed=2
+    )
+    ha, hb = tree_hash(a), tree_hash(b)
+    out = edits.merge([a, b], new_root=tmp_path / "m")
+    assert (tree_hash(a), tree_hash(b)) == (ha, hb)
+    assert_same_episodes(a, out, {0: 0, 1: 1}, tmp_path / "x", total=4)
+    assert_same_episodes(b, out, {0: 2, 1: 3}, tmp_path / "y", total=4)
+    ds = LeRobotDataset("l/m", root=out)
+    assert ds.meta.task_list == ["t0", "t1", "t2"]
+    assert [ds[ds.meta.episode_range(e)[0]]["task"] for e in range(4)] == ["t0", "t1", "t1", "t2"]
+    assert check_dataset(out) == []
+
+
+def test_merge_refuses_mismatches(tmp_path):
+    a = make_dataset(tmp_path / "a", n_episodes=1, episode_length=4, vcodec="h264")
+    b = make_dataset(tmp_path / "b", n_episodes=1, episode_length=4, vcodec="h264", fps=20)
+    c = make_dataset(tmp_path / "c", n_episodes=1, episode_length=4, vcodec="h264", state_dim=3)
+    with pytest.raises(ValueError, match="fps 20"):
+        edits.merge([a, b], new_root=tmp_path / "m")
+    with pytest.raises(ValueError, match="features differ.*observation.state"):
+        edits.merge([a, c], new_root=tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_remove_and_add_feature(fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root("multicam_v30")
+    before = tree_hash(src)
+    out = edits.remove_feature(src, ["observation.images.wrist"], new_root=tmp_path / "r")
+    assert "observation.images.wrist" not in LeRobotDataset("l/r", root=out).features
+    assert not (out / "videos/observation.images.wrist").exists()
+    n = LeRobotDataset("l/r", root=out).num_frames
+    values = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, 2), np.float32)
+    np.save(tmp_path / "v.npy", values)
+    out2 = edits.add_feature(
+        out, "reward2", tmp_path / "v.npy", {"dtype": "float32", "shape": [2]}, tmp_path / "a"
+    )
+    ds = LeRobotDataset("l/a", root=out2)
+    assert ds[7]["reward2"].tolist() == [7.0, 7.0]
+    assert ds.meta.stats["reward2"]["max"].tolist() == [n - 1, n - 1]
+    assert_same_episodes(src, out2, {e: e for e in range(ds.num_episodes)}, tmp_path)
+    assert tree_hash(src) == before
+    assert check_dataset(out2) == []
+
+
+def test_modify_tasks(fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root("pusht_v30")
+    out = edits.modify_tasks(src, new_task="push", episode_tasks={3: "push harder"}, new_root=tmp_path / "o")
+    ds = LeRobotDataset("l/o", root=out)
+    assert ds.meta.task_list == ["push", "push harder"]
+    assert_same_episodes(
+        src, out, {e: e for e in range(5)}, tmp_path, task_of=lambda n, t: "push harder" if n == 3 else "push"
+    )
+
+
+def test_image_to_video_and_reencode(tmp_path):
+    src = make_dataset(
+        tmp_path / "img", n_episodes=2, episode_length=6, use_videos=False, camera_shape=(32, 32, 3)
+    )
+    before = tree_hash(src)
+    cfg = VideoEncodingConfig(vcodec="h264", crf=0, pix_fmt="yuv444p")
+    out = edits.convert_image_to_video(src, new_root=tmp_path / "vid", video_config=cfg)
+    assert tree_hash(src) == before
+    ds, img = LeRobotDataset("l/v", root=out), LeRobotDataset("l/i", root=src)
+    assert (
+        ds.meta.video_keys == ["observation.image"] and ds.meta.info["features"]["observation.image"]["info"]
+    )
+    # lossless-ish h264 (crf 0, yuv444p): frames within RGB<->YUV rounding of the PNGs
+    for i in (0, 7, 11):
+        assert (ds[i]["observation.image"] - img[i]["observation.image"]).abs().max() < 0.03
+    out2 = edits.reencode(out, VideoEncodingConfig(vcodec="h264", crf=40), new_root=tmp_path / "re")
+    info = json.loads((out2 / "meta/info.json").read_text())
+    assert info["features"]["observation.image"]["info"]["video.codec"] == "h264"
+    assert check_dataset(out2) == []
+
+
+def test_v21_is_refused_with_how_to_convert(fixture_dataset_root, tmp_path):
+    with pytest.raises(ValueError, match="lerobot.datasets.convert --from v2.1 --to v3.0"):
+        edits.delete_episodes(fixture_dataset_root("pusht_v21"), [0], new_root=tmp_path / "o")
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda r, o: edits.delete_episodes(r, [0, 99], new_root=o), r"episode\(s\) \[99\] not in"),
+        (lambda r, o: edits.delete_episodes(r, [0, 1, 2, 3, 4], new_root=o), "no episode"),
+        (
+            lambda r, o: edits.remove_feature(r, ["observation.stat"], new_root=o),
+            "Did you mean 'observation.state'",
+        ),
+        (lambda r, o: edits.split(r, {"a": 0.5, "b": 0.4}, output_dir=o), "sum to 1"),
+        (
+            lambda r, o: edits.split(r, {"a": 0.95, "b": 0.05}, output_dir=o),
+            "split 'b' would hold no episode",
+        ),
+        (lambda r, o: edits.modify_tasks(r, episode_tasks={7: "x"}, new_root=o), r"\[7\] not in"),
+        (
+            lambda r, o: edits.add_feature(
+                r, "x", np.zeros(3), {"dtype": "float32", "shape": [1]}, new_root=o
+            ),
+            r"shape \(3,\); expected \(448,\)",
+        ),
+    ],
+)
+def test_bad_arguments_write_nothing(call, match, fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root("pusht_v30")
+    with pytest.raises(ValueError, match=match):
+        call(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []
