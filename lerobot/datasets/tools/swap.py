@@ -123,7 +123,11 @@ def replace_in_place(root: Path, write_new, keep_backup: bool = True) -> Path | 
         new = edit / "new"
         if new.exists():
             shutil.rmtree(new)
-        write_new(new)
+        try:
+            write_new(new)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)  # not committed: the dataset was never touched
+            raise
         backup = _backup_name(root)
         write_json_file(
             {"new_ino": os.stat(new).st_ino, "backup": str(backup)}, edit / "SWAP.json.tmp", fsync=True
@@ -140,7 +144,7 @@ def replace_in_place(root: Path, write_new, keep_backup: bool = True) -> Path | 
         (edit / "SWAP.json").unlink()
     finally:
         lock.release()
-    _remove_edit_dir(edit)
+        _remove_edit_dir(edit)
     if not keep_backup:
         shutil.rmtree(backup)
         return None
