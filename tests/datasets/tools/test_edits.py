@@ -33,6 +33,16 @@ def test_delete_episodes_on_fixtures(name, fixture_dataset_root, tmp_path):
     assert check_dataset(out) == []
     info = json.loads((out / "meta/info.json").read_text())
     assert info["total_episodes"] == len(kept) and info["splits"] == {"train": f"0:{len(kept)}"}
+    # stats recomputed for the renumbered columns and aggregated over the kept episodes only
+    stats = json.loads((out / "meta/stats.json").read_text())
+    assert stats["episode_index"]["max"] == [len(kept) - 1] and stats["index"]["count"] == [
+        info["total_frames"]
+    ]
+    src_eps = LeRobotDataset("l/s", root=src).meta.episodes_stats
+    out_eps = LeRobotDataset("l/o", root=out).meta.episodes_stats
+    for new, old in enumerate(kept):
+        for key in ("action", "observation.state"):
+            assert np.allclose(out_eps[new][key]["mean"], src_eps[old][key]["mean"])
 
 
 def test_delete_stream_copies_video(fixture_dataset_root, tmp_path):
@@ -174,3 +184,42 @@ def test_bad_arguments_write_nothing(call, match, fixture_dataset_root, tmp_path
         call(src, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_segment_not_on_a_keyframe_is_reencoded(tmp_path):
+    """A source whose episodes share one long GOP: the kept episode's segment does not start on a keyframe,
+    so it is decoded and re-encoded (frames close to the source's, camera stats recomputed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lerobot.datasets.video_encoding import encode_video_arrays
+
+    src = make_dataset(
+        tmp_path / "src", n_episodes=2, episode_length=8, vcodec="h264", camera_shape=(32, 32, 3)
+    )
+    a = LeRobotDataset("l/a", root=src)
+    frames = [
+        (a[i]["observation.image"].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for i in range(16)
+    ]
+    video = src / "videos/observation.image/chunk-000/file-000.mp4"
+    encode_video_arrays(iter(frames), video, 10, VideoEncodingConfig(vcodec="h264", g=100, crf=0))
+    episodes = src / "meta/episodes/chunk-000/file-000.parquet"
+    table = pq.read_table(episodes)
+    for col, values in (("from_timestamp", [0.0, 0.8]), ("to_timestamp", [0.8, 1.6])):
+        name = f"videos/observation.image/{col}"
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i), pa.array(values, pa.float64()))
+    pq.write_table(table, episodes)
+    src_ds = LeRobotDataset("l/s", root=src)
+    out = edits.delete_episodes(src, [0], new_root=tmp_path / "out")
+    b = LeRobotDataset("l/b", root=out)
+    assert b.num_frames == 8
+    for i in range(8):
+        img = b[i]["observation.image"]
+        diff = (img - src_ds[8 + i]["observation.image"]).abs().mean()
+        # re-encoded with the source's codec settings (h264, crf 30): close, and the right frame (not a neighbour)
+        assert diff < 0.04, (i, diff)
+        neighbour = src_ds[8 + (i + 1 if i < 7 else i - 1)]["observation.image"]
+        assert (img - neighbour).abs().mean() > 2 * diff
+    assert check_dataset(out) == []
+    assert b.meta.episodes_stats[0]["observation.image"]["mean"].shape == (3, 1, 1)
