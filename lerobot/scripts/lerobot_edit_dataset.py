@@ -206,10 +206,16 @@ def run(cfg: EditDatasetConfig) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lerobot.datasets.writing.lock import DatasetLockedError
+
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        cfg = parse(EditDatasetConfig, argv)
+        if not any(a.startswith("--operation.type") for a in args) and not {"-h", "--help"} & set(args):
+            names = ", ".join(sorted(OperationConfig.get_known_choices()))
+            raise ValueError(f"--operation.type is required: one of {names}.")
+        cfg = parse(EditDatasetConfig, args)
         outs = run(cfg)
-    except (ValueError, FileNotFoundError, FileExistsError, OSError) as e:
+    except (ValueError, OSError, DatasetLockedError, draccus.utils.DecodingError) as e:
         print(f"lerobot-edit-dataset: error: {e}".replace("\n", " "), file=sys.stderr)
         return 2
     for out in outs:

@@ -95,3 +95,42 @@ def test_console_scripts_run(fixture_dataset_root):
     r = subprocess.run([sys.executable, "-m", "lerobot.scripts.lerobot_dataset_check", str(src)],
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stderr
+
+
+def test_push_to_hub_uploads_the_result(fixture_dataset_root, tmp_path, monkeypatch):
+    from tests.utils.upload_hub import UploadHub
+
+    src = fixture_dataset_root("pusht_v30")
+    with UploadHub(tmp_path / "hub_storage") as hub:
+        hub.use(monkeypatch)
+        args = [f"--root={src}", "--new_repo_id=me/pusht_small", f"--new_root={tmp_path / 'o'}"]
+        ops = ["--operation.type=delete_episodes", "--operation.episode_indices=[1]", "--push_to_hub=true"]
+        assert main([*args, *ops]) == 0
+        files = hub.files("me/pusht_small")
+    out = tmp_path / "o"
+    local = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert sorted(f for f in files if f != "README.md") == local
+    assert files["meta/info.json"] == (out / "meta/info.json").read_bytes()
+
+
+def test_missing_operation_and_locked_dataset(tmp_path, capsys):
+    from lerobot.datasets.writing.lock import WriterLock
+    from tests.datasets.factories import make_dataset
+
+    assert main(["--root=x"]) == 2
+    assert "--operation.type is required" in capsys.readouterr().err
+    root = make_dataset(
+        tmp_path / "ds", n_episodes=2, episode_length=4, vcodec="h264", camera_shape=(32, 32, 3)
+    )
+    before = tree_hash(root)
+    lock = WriterLock(root)
+    lock.acquire()  # a recording in progress: in-place edits refuse, naming the holder
+    try:
+        assert (
+            main([f"--root={root}", "--operation.type=delete_episodes", "--operation.episode_indices=[0]"])
+            == 2
+        )
+        assert "being written by pid" in capsys.readouterr().err
+    finally:
+        lock.release()
+    assert tree_hash(root) == before
