@@ -101,26 +101,36 @@ def _fsync_tree(root: Path) -> None:
 
 
 class _FileCache:
-    """The last data file read (kept episodes of one file are read together)."""
+    """The last data file read (kept episodes of one file are read together), with its `index` column."""
 
     def __init__(self):
         self.path: Path | None = None
         self.table: pa.Table | None = None
+        self.index: np.ndarray | None = None
+        self.ordered = False
 
-    def get(self, path: Path) -> pa.Table:
+    def get(self, path: Path) -> tuple[pa.Table, np.ndarray | None]:
+        """(the table, its `index` column when the rows are in index order, else None)."""
         if path != self.path:
             self.path, self.table = path, read_parquet(path)
-        return self.table
+            self.index = self.table.column("index").to_numpy()
+            self.ordered = bool(np.all(self.index[1:] > self.index[:-1]))
+        return self.table, (self.index if self.ordered else None)
 
 
 def _episode_rows(cache: _FileCache, plan: EpisodePlan) -> pa.Table:
     src = plan.source
     row = src.rows[plan.episode]
     path = src.root / v30.data_file(src.info, row)
-    table = cache.get(path)
-    sub = table.filter(pc.equal(table.column("episode_index"), plan.episode))
-    sub = sub.sort_by("index")
-    if sub.num_rows != int(row["length"]):
+    table, index = cache.get(path)
+    start, stop = int(row["dataset_from_index"]), int(row["dataset_to_index"])
+    if index is not None:  # rows in index order (as written): the episode is a slice
+        a, b = np.searchsorted(index, [start, stop])
+        sub = table.slice(int(a), int(b - a))
+    else:
+        sub = table.filter(pc.equal(table.column("episode_index"), plan.episode)).sort_by("index")
+    episodes = sub.column("episode_index").to_numpy()
+    if sub.num_rows != int(row["length"]) or (len(episodes) and not np.all(episodes == plan.episode)):
         raise ValueError(
             f"{path}: {sub.num_rows} rows of episode {plan.episode} but meta/episodes says length {row['length']}; "
             f"check the source with `lerobot-dataset-check {src.root}`."
@@ -200,6 +210,32 @@ def _pack(
     return groups
 
 
+class _DataFiles:
+    """Writes episode tables into data files as they come (memory: one episode), starting a new file when
+    `size + incoming >= limit` (the writer's rule, writing/merge.py)."""
+
+    def __init__(self, stage: Path, schema: pa.Schema, limit_bytes: float, chunks_size: int):
+        self.stage, self.schema, self.limit, self.chunks = stage, schema, limit_bytes, chunks_size
+        self.li, self.size, self.writer = -1, 0, None
+
+    def add(self, table: pa.Table) -> tuple[int, int]:
+        if self.writer is None or self.size + table.nbytes >= self.limit:
+            self.close()
+            self.li, self.size = self.li + 1, 0
+            chunk, file = divmod(self.li, self.chunks)
+            path = self.stage / v30.DATA_PATH.format(chunk_index=chunk, file_index=file)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(path, self.schema, compression="snappy")
+        self.writer.write_table(table)
+        self.size += table.nbytes
+        return divmod(self.li, self.chunks)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
 def write_dataset(
     dst: Path | str, plans: list[EpisodePlan], spec: OutputSpec, stage: Path | None = None
 ) -> Path:
@@ -227,86 +263,81 @@ def write_dataset(
     tasks: list[str] = []
     task_index: dict[str, int] = {}
     cache = _FileCache()
-    tables: list[pa.Table] = []
+    data_files = _DataFiles(stage, schema, spec.data_files_size_in_mb * 1e6, spec.chunks_size)
     ep_rows: list[dict] = []
     ep_stats: list[dict] = []
     segments: dict[str, list[Path]] = {k: [] for k in video_keys}
     offset = 0
-    for e, plan in enumerate(plans):
-        src = plan.source
-        rows = _episode_rows(cache, plan)
-        length = rows.num_rows
-        old_tasks = [src.tasks[i] for i in rows.column("task_index").to_numpy()]
-        new_tasks = [plan.task_map.get(t, t) for t in old_tasks]
-        for t in new_tasks:
-            if t not in task_index:
-                task_index[t] = len(tasks)
-                tasks.append(t)
-        columns: dict[str, np.ndarray] = {
-            "index": np.arange(offset, offset + length, dtype=np.int64),
-            "episode_index": np.full(length, e, dtype=np.int64),
-            "task_index": np.array([task_index[t] for t in new_tasks], dtype=np.int64),
-        }
-        arrays = []
-        for fld in schema:
-            key = fld.name
-            if key in columns:
-                arrays.append(pa.array(columns[key], fld.type))
-            elif key in plan.extra:
-                arrays.append(_column(plan.extra[key], key, features[key]).cast(fld.type))
-            else:
-                arrays.append(rows.column(key).combine_chunks().cast(fld.type))
-        table = pa.Table.from_arrays(arrays, schema=schema)
-        tables.append(table)
+    try:
+        for e, plan in enumerate(plans):
+            src = plan.source
+            rows = _episode_rows(cache, plan)
+            length = rows.num_rows
+            old_tasks = [src.tasks[i] for i in rows.column("task_index").to_numpy()]
+            new_tasks = [plan.task_map.get(t, t) for t in old_tasks]
+            for t in new_tasks:
+                if t not in task_index:
+                    task_index[t] = len(tasks)
+                    tasks.append(t)
+            columns: dict[str, np.ndarray] = {
+                "index": np.arange(offset, offset + length, dtype=np.int64),
+                "episode_index": np.full(length, e, dtype=np.int64),
+                "task_index": np.array([task_index[t] for t in new_tasks], dtype=np.int64),
+            }
+            arrays = []
+            for fld in schema:
+                key = fld.name
+                if key in columns:
+                    arrays.append(pa.array(columns[key], fld.type))
+                elif key in plan.extra:
+                    arrays.append(_column(plan.extra[key], key, features[key]).cast(fld.type))
+                else:
+                    arrays.append(rows.column(key).combine_chunks().cast(fld.type))
+            table = pa.Table.from_arrays(arrays, schema=schema)
+            data_location = data_files.add(table)
 
-        # Stats: every non-camera feature from the new rows (as the writer: timestamp from frame_index / fps).
-        stats_input = {
-            f.name: column_to_numpy(table, f.name, dst)
-            for f in schema
-            if features[f.name]["dtype"] not in ("image", "video", "string")
-        }
-        stats_input["timestamp"] = stats_input["frame_index"] / spec.fps
-        stats = compute_episode_stats(stats_input, features)
-        for key, ft in features.items():
-            if ft["dtype"] not in ("image", "video"):
-                continue
-            how = spec.camera_from.get(key, "copy")
-            if ft["dtype"] == "image":
-                stats[key] = src.stats[plan.episode][key]  # PNG bytes copied as they are
-                continue
-            mp4 = work / f"{key}-{e:06d}.mp4"
-            frames, copied = _camera_segment(plan, rows, key, how, spec, mp4)
-            segments[key].append(mp4)
-            if frames is None or (how == "image_to_video" and key in src.stats[plan.episode]):
-                stats[key] = src.stats[plan.episode][key]  # same pixels (stream copy, or the source PNGs)
-            else:
-                stats[key] = compute_episode_stats({key: frames}, features)[key]
-            if "info" not in ft:
-                ft["info"] = probe_video_info(mp4)
-        ep_stats.append(stats)
-        row = {
-            "episode_index": e,
-            "tasks": list(dict.fromkeys(new_tasks)),
-            "length": length,
-            "dataset_from_index": offset,
-            "dataset_to_index": offset + length,
-        }
-        ep_rows.append(row)
-        offset += length
-
-    chunks = spec.chunks_size
+            # Stats: every non-camera feature from the new rows (as the writer: timestamp from frame_index / fps).
+            stats_input = {
+                f.name: column_to_numpy(table, f.name, dst)
+                for f in schema
+                if features[f.name]["dtype"] not in ("image", "video", "string")
+            }
+            stats_input["timestamp"] = stats_input["frame_index"] / spec.fps
+            stats = compute_episode_stats(stats_input, features)
+            for key, ft in features.items():
+                if ft["dtype"] not in ("image", "video"):
+                    continue
+                how = spec.camera_from.get(key, "copy")
+                if ft["dtype"] == "image":
+                    stats[key] = src.stats[plan.episode][key]  # PNG bytes copied as they are
+                    continue
+                mp4 = work / f"{key}-{e:06d}.mp4"
+                frames, copied = _camera_segment(plan, rows, key, how, spec, mp4)
+                segments[key].append(mp4)
+                if frames is None or (how == "image_to_video" and key in src.stats[plan.episode]):
+                    stats[key] = src.stats[plan.episode][key]  # same pixels (stream copy, or the source PNGs)
+                else:
+                    stats[key] = compute_episode_stats({key: frames}, features)[key]
+                if "info" not in ft:
+                    ft["info"] = probe_video_info(mp4)
+            ep_stats.append(stats)
+            row = {
+                "episode_index": e,
+                "tasks": list(dict.fromkeys(new_tasks)),
+                "length": length,
+                "data/chunk_index": data_location[0],
+                "data/file_index": data_location[1],
+                "dataset_from_index": offset,
+                "dataset_to_index": offset + length,
+            }
+            ep_rows.append(row)
+            offset += length
+    finally:
+        data_files.close()
 
     def loc(li: int) -> tuple[int, int]:
-        return divmod(li, chunks)
+        return divmod(li, spec.chunks_size)
 
-    # Data files.
-    for li, group in enumerate(_pack([t.nbytes for t in tables], spec.data_files_size_in_mb * 1e6)):
-        chunk, file = loc(li)
-        path = stage / v30.DATA_PATH.format(chunk_index=chunk, file_index=file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.concat_tables([tables[i] for i in group]), path, compression="snappy")
-        for i in group:
-            ep_rows[i]["data/chunk_index"], ep_rows[i]["data/file_index"] = chunk, file
     # Video files: the segments concatenated (stream copy) by the size limit.
     for key in video_keys:
         paths = segments[key]

@@ -223,3 +223,17 @@ def test_segment_not_on_a_keyframe_is_reencoded(tmp_path):
         assert (img - neighbour).abs().mean() > 2 * diff
     assert check_dataset(out) == []
     assert b.meta.episodes_stats[0]["observation.image"]["mean"].shape == (3, 1, 1)
+
+
+def test_outputs_follow_the_file_size_limits(tmp_path):
+    """A source with tiny size limits (many data / video / episodes files): the output packs by the same
+    limits and reads back equal."""
+    src = make_dataset(
+        tmp_path / "src", n_episodes=4, episode_length=5, vcodec="h264", camera_shape=(32, 32, 3),
+        data_files_size_in_mb=0.001, video_files_size_in_mb=0.001,
+    )  # fmt: skip
+    out = edits.delete_episodes(src, [1], new_root=tmp_path / "out")
+    # (data files are packed by the rows' in-memory size, videos by their bytes on disk)
+    assert len(list(out.glob("data/*/*.parquet"))) > 1 and len(list(out.glob("videos/*/*/*.mp4"))) == 3
+    assert_same_episodes(src, out, {0: 0, 2: 1, 3: 2}, tmp_path)
+    assert check_dataset(out) == []
