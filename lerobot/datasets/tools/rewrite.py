@@ -241,18 +241,26 @@ def write_dataset(
 ) -> Path:
     """Write the episodes of `plans` (in order, renumbered 0..N-1) as a new v3.0 dataset.
 
-    Written complete and fsynced into `stage` (default: a hidden folder beside `dst`); if `stage` is None
-    it is then renamed to `dst`, which must not exist. Returns the folder holding the new dataset."""
+    Written complete and fsynced into `stage` (default: a hidden folder beside `dst`, renamed to `dst`
+    at the end; `dst` must not exist or be empty). Returns the folder holding the new dataset. On an
+    error the partial output is removed (the sources are never touched)."""
     dst = Path(dst)
     if not plans:
         raise ValueError(f"The edit would leave no episode in {dst}: refused (a dataset needs >= 1 episode).")
     publish = stage is None
-    if publish:
-        if dst.exists() and any(dst.iterdir()):
-            raise FileExistsError(
-                f"Output folder {dst} already exists and is not empty: choose another --new_root."
-            )
-        stage = dst.parent / f".{dst.name}.edit-new"
+    if publish and dst.exists() and any(dst.iterdir()):
+        raise FileExistsError(
+            f"Output folder {dst} already exists and is not empty: choose another --new_root."
+        )
+    stage = Path(stage) if stage is not None else dst.parent / f".{dst.name}.edit-new"
+    try:
+        return _write_dataset(dst, plans, spec, stage, publish)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _write_dataset(dst: Path, plans: list[EpisodePlan], spec: OutputSpec, stage: Path, publish: bool) -> Path:
     if stage.exists():
         shutil.rmtree(stage)
     work = stage / ".work"

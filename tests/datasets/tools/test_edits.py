@@ -237,3 +237,15 @@ def test_outputs_follow_the_file_size_limits(tmp_path):
     assert len(list(out.glob("data/*/*.parquet"))) > 1 and len(list(out.glob("videos/*/*/*.mp4"))) == 3
     assert_same_episodes(src, out, {0: 0, 2: 1, 3: 2}, tmp_path)
     assert check_dataset(out) == []
+
+
+def test_failed_edit_leaves_no_partial_output(fixture_dataset_root, tmp_path, monkeypatch):
+    from lerobot.datasets.tools import rewrite
+
+    def boom(*a, **k):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(rewrite, "concatenate_videos", boom)
+    with pytest.raises(OSError, match="disk full"):
+        edits.delete_episodes(fixture_dataset_root("pusht_v30"), [0], new_root=tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
