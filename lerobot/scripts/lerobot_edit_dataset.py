@@ -7,6 +7,7 @@
     lerobot-edit-dataset --repo_id=me/pusht --operation.type=split --operation.splits='{train: 0.8, val: 0.2}'
     lerobot-edit-dataset --new_repo_id=me/all --operation.type=merge --operation.repo_ids='[me/a, me/b]'
     lerobot-edit-dataset --repo_id=me/pusht --operation.type=info --operation.show_features=true
+    lerobot-edit-dataset --root=data/pusht --operation.type=check [--operation.fix=true]  # = lerobot-dataset-check
 
 Without `--new_repo_id` / `--new_root` an edit is made in place: the new dataset is written beside the old
 one and swapped in by renames; the old one is kept as `<root>.backup-<time>` (`--keep_backup=false` deletes
@@ -112,6 +113,13 @@ class InfoConfig(OperationConfig):
     show_features: bool = False
 
 
+@OperationConfig.register_subclass("check")
+@dataclass
+class CheckConfig(OperationConfig):
+    # Repair what is safe to repair (totals, stats) through the crash-safe commit.
+    fix: bool = False
+
+
 @dataclass
 class EditDatasetConfig:
     operation: OperationConfig
@@ -127,6 +135,10 @@ class EditDatasetConfig:
     push_to_hub: bool = False
     # In-place edits keep the old dataset as <root>.backup-<time>; false deletes it after the swap.
     keep_backup: bool = True
+
+
+class DatasetProblemsError(Exception):
+    """`--operation.type=check` found problems (exit code 1, as lerobot-dataset-check)."""
 
 
 def _root(repo_id: str | None, root: str | None) -> Path:
@@ -173,6 +185,16 @@ def run(cfg: EditDatasetConfig) -> list[Path]:
         if isinstance(op, InfoConfig):
             print(dataset_summary(root, op.show_features))
             return []
+        if isinstance(op, CheckConfig):
+            from lerobot.datasets.tools.check import check_dataset, fix_dataset
+
+            problems = fix_dataset(root)[1] if op.fix else check_dataset(root)
+            for p in problems:
+                print(p)
+            if problems:
+                raise DatasetProblemsError(f"{len(problems)} problem(s) in {root} (listed above)")
+            print(f"{root}: OK")
+            return []
         if isinstance(op, DeleteEpisodesConfig):
             outs = [edits.delete_episodes(root, op.episode_indices, new_root, keep)]
         elif isinstance(op, SplitConfig):
@@ -215,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--operation.type is required: one of {names}.")
         cfg = parse(EditDatasetConfig, args)
         outs = run(cfg)
+    except DatasetProblemsError as e:
+        print(f"lerobot-edit-dataset: {e}", file=sys.stderr)
+        return 1
     except (ValueError, OSError, DatasetLockedError, draccus.utils.DecodingError) as e:
         print(f"lerobot-edit-dataset: error: {e}".replace("\n", " "), file=sys.stderr)
         return 2

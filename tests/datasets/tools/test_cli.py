@@ -134,3 +134,9 @@ def test_missing_operation_and_locked_dataset(tmp_path, capsys):
     finally:
         lock.release()
     assert tree_hash(root) == before
+
+
+def test_check_operation(fixture_dataset_root, tmp_path, capsys):
+    assert main([f"--root={fixture_dataset_root('pusht_v30')}", "--operation.type=check"]) == 0
+    assert main([f"--root={tmp_path}", "--operation.type=check"]) == 1
+    assert "meta/info.json: missing" in capsys.readouterr().out
