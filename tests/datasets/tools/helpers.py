@@ -5,6 +5,7 @@ from pathlib import Path
 
 import datasets
 import numpy as np
+import pandas as pd
 import torch
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
@@ -37,6 +38,13 @@ def assert_same_episodes(
     a, b = LeRobotDataset("local/src", root=src), LeRobotDataset("local/out", root=out)
     assert b.num_episodes == (len(mapping) if total is None else total)
     ha, hb = hf_rows(src, tmp / "hf_a"), hf_rows(out, tmp / "hf_b")
+    # the metadata as the reference reads it: the episodes table with HF `datasets`, tasks with pandas
+    files = [str(p) for p in sorted(Path(out).glob("meta/episodes/*/*.parquet"))]
+    episodes = datasets.Dataset.from_parquet(files, cache_dir=str(tmp / "hf_e"))
+    assert episodes["episode_index"][:] == list(range(b.num_episodes))
+    assert episodes["dataset_to_index"][-1] == b.num_frames == len(hb)
+    tasks = pd.read_parquet(Path(out) / "meta/tasks.parquet")
+    assert list(tasks.index) == b.meta.task_list and list(tasks["task_index"]) == list(range(len(tasks)))
     keys = [k for k in b.features if k not in RENUMBERED]
     for s, n in mapping.items():
         fa, ta = a.meta.episode_range(s)
