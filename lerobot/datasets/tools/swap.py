@@ -63,7 +63,7 @@ def _backup_name(root: Path) -> Path:
 def recover_edit(root: Path | str) -> list[str]:
     """Finish (journal present) or discard (no journal) an interrupted in-place edit of `root`.
     Returns what was done. Raises DatasetLockedError if an edit of `root` is running."""
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     edit = edit_dir(root)
     if not edit.is_dir():
         return []
@@ -73,6 +73,7 @@ def recover_edit(root: Path | str) -> list[str]:
         return _recover_locked(root, edit)
     finally:
         lock.release()
+        _remove_edit_dir(edit)
 
 
 def _recover_locked(root: Path, edit: Path) -> list[str]:
@@ -101,6 +102,8 @@ def _recover_locked(root: Path, edit: Path) -> list[str]:
 
 
 def _remove_edit_dir(edit: Path) -> None:
+    if not edit.is_dir():
+        return
     for p in edit.iterdir():
         if p.name != ".writer.lock":
             return
@@ -110,7 +113,7 @@ def _remove_edit_dir(edit: Path) -> None:
 def replace_in_place(root: Path, write_new, keep_backup: bool = True) -> Path | None:
     """Run `write_new(stage)` (writes the complete new dataset into `stage`), then swap it in for `root`.
     Returns the backup folder (None when `keep_backup=False` and it was deleted as asked)."""
-    root = Path(root)
+    root = Path(os.path.abspath(root))  # "." or "ds/" name their folder too
     recover_edit(root)
     edit = edit_dir(root)
     edit.mkdir(exist_ok=True)

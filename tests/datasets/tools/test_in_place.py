@@ -91,6 +91,7 @@ def test_sigkill_at_random_moments_always_leaves_a_complete_dataset(tmp_path):
         outcomes.add("new" if current == task else "old")
         tasks.add(task)
         assert check_dataset(root) == [], k
+    assert not edit_dir(root).exists()  # the recovery leaves nothing behind
     # every backup is a complete dataset too (nothing was lost)
     for backup in tmp_path.glob("ds.backup-*"):
         assert LeRobotDataset("l/b", root=backup).num_frames == 24
@@ -126,3 +127,11 @@ def test_crash_between_the_renames_is_rolled_forward(tmp_path, monkeypatch, exch
     assert LeRobotDataset("l/ds", root=root).num_episodes == 2
     (backup,) = tmp_path.glob("ds.backup-*")
     assert tree_hash(backup) == original
+
+
+def test_in_place_edit_of_the_current_folder(tmp_path, monkeypatch):
+    root = _small(tmp_path / "ds")
+    monkeypatch.chdir(root)
+    edits.delete_episodes(".", [0])
+    assert LeRobotDataset("l/ds", root=root).num_episodes == 2
+    assert len(list(tmp_path.glob("ds.backup-*"))) == 1
