@@ -249,3 +249,42 @@ def test_failed_edit_leaves_no_partial_output(fixture_dataset_root, tmp_path, mo
     with pytest.raises(OSError, match="disk full"):
         edits.delete_episodes(fixture_dataset_root("pusht_v30"), [0], new_root=tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reencode_one_camera_copies_the_others(fixture_dataset_root, tmp_path):
+    src = fixture_dataset_root("multicam_v30")
+    out = edits.reencode(
+        src,
+        VideoEncodingConfig(vcodec="h264", crf=18),
+        new_root=tmp_path / "o",
+        video_keys=["observation.images.front"],
+    )
+    a, b = LeRobotDataset("l/a", root=src), LeRobotDataset("l/b", root=out)
+    info = b.meta.info["features"]
+    assert info["observation.images.front"]["info"]["video.codec"] == "h264"
+    assert (
+        info["observation.images.wrist"]["info"]
+        == a.meta.info["features"]["observation.images.wrist"]["info"]
+    )
+    for i in (0, len(b) - 1):
+        assert (b[i]["observation.images.front"] - a[i]["observation.images.front"]).abs().mean() < 0.02
+        assert b[i]["observation.images.wrist"].equal(a[i]["observation.images.wrist"])  # stream-copied
+    assert check_dataset(out) == []
+
+
+def test_add_feature_from_a_parquet_column(fixture_dataset_root, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = fixture_dataset_root("pusht_v30")
+    n = LeRobotDataset("l/a", root=src).num_frames
+    pq.write_table(pa.table({"progress": np.linspace(0, 1, n)}), tmp_path / "p.parquet")
+    out = edits.add_feature(
+        src,
+        "progress",
+        tmp_path / "p.parquet",
+        {"dtype": "float64", "shape": [1], "names": None},
+        tmp_path / "o",
+    )
+    ds = LeRobotDataset("l/o", root=out)
+    assert ds[n - 1]["progress"].item() == 1.0 and ds.meta.stats["progress"]["min"].tolist() == [0.0]
