@@ -25,8 +25,11 @@ class Cv2Rotation(int, Enum):
 class CameraConfig(draccus.ChoiceRegistry, abc.ABC):
     """Common camera settings. Robots need `fps`, `width` and `height` set (they size the dataset)."""
 
+    # Frames per second to capture (None: the device's default; robots need it set).
     fps: int | None = None
+    # Frame width in pixels (None: the device's default; robots need it set).
     width: int | None = None
+    # Frame height in pixels (None: the device's default; robots need it set).
     height: int | None = None
 
     @property

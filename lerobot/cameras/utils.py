@@ -6,6 +6,7 @@ from typing import Any
 
 from lerobot.cameras.camera import Camera
 from lerobot.cameras.configs import CameraConfig
+from lerobot.utils.cli import ArgumentParser, command
 
 
 def make_cameras_from_configs(configs: dict[str, CameraConfig]) -> dict[str, Camera]:
@@ -34,13 +35,16 @@ def find_cameras(camera_type: str | None = None) -> list[dict[str, Any]]:
     return found
 
 
-def main() -> None:
+@command("lerobot-find-cameras")
+def main(argv: list[str] | None = None) -> None:
     """`lerobot-find-cameras`: print the cameras found."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="List the cameras connected to this machine.")
-    parser.add_argument("type", nargs="?", choices=["opencv", "intelrealsense"], default=None)
-    args = parser.parse_args()
+    parser = ArgumentParser(
+        prog="lerobot-find-cameras", description="List the cameras connected to this machine."
+    )
+    parser.add_argument(
+        "type", nargs="?", choices=["opencv", "intelrealsense"], default=None, help="only this backend"
+    )
+    args = parser.parse_args(argv)
     cams = find_cameras(args.type)
     if not cams:
         print("No camera found.")

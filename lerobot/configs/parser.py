@@ -14,14 +14,19 @@
 - `--config_path=<json/yaml file | dir | hub id>` loads a whole config (a dir or Hub repo must hold
   `train_config.json`); further flags override it.
 - `--help` prints every field with the comment written above it in the dataclass.
+- Errors are one-line exceptions naming the flag (`UsageError`, a ValueError): an unknown flag with a
+  did-you-mean instead of draccus' usage dump, `--<field>: Couldn't parse 'abc' into an int`, missing
+  required flags, or the config's own `__post_init__` message; lerobot/utils/cli.py prints them.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import json
 import logging
+import re
 import sys
 import tempfile
 import typing
@@ -30,8 +35,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import draccus
+import draccus.argparsing
+import draccus.utils
 
 from lerobot.configs.policies import PreTrainedConfig, _builtin_policy_names, _resolve_config_file
+from lerobot.utils.cli import UsageError, one_line, unknown_flags_message
 from lerobot.utils.constants import TRAIN_CONFIG_NAME
 
 logger = logging.getLogger(__name__)
@@ -168,12 +176,71 @@ def load_pretrained_config_dict(source: str, flag: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in unknown}
 
 
-def _root_cause(e: BaseException) -> BaseException:
-    seen = set()
-    while (e.__cause__ or e.__context__) is not None and id(e) not in seen:
-        seen.add(id(e))
+def _draccus_parse(config_class: type[T], args: list[str], config_path: Path | None) -> T:
+    """draccus without its argparse exits: an unknown flag becomes a one-line `UsageError` with a
+    did-you-mean instead of the whole usage text (which only --help prints)."""
+    parser = draccus.argparsing.ArgumentParser(
+        config_class, config_path=config_path, exit_on_error=False, preferred_help="above"
+    )
+    known = [o for o in parser.parser._option_string_actions if o.startswith("--")]
+    try:
+        return parser.parse_args(args)
+    except argparse.ArgumentError as e:  # `--steps` without a value, ...
+        raise UsageError(str(e)) from None
+    except draccus.ParsingError:
+        raise
+    except draccus.utils.DraccusException as e:
+        prefix = "unrecognized arguments: "
+        if str(e).startswith(prefix):
+            unknown = str(e)[len(prefix) :].split()
+            raise UsageError(unknown_flags_message(unknown, known)) from None
+        raise UsageError(str(e)) from e
+
+
+_DRACCUS_FIELD = re.compile(r"^`([\w.]+)`: (.*)$", re.S)
+
+
+def _parsing_error(e: draccus.ParsingError) -> Exception:
+    """A draccus decoding error as one exception naming the flag: the config's own validation message
+    (raised in `__post_init__`), or `--<field>: Couldn't parse 'abc' into an int`."""
+    chain = _chain(e)
+    root = chain[-1]
+    if not isinstance(root, draccus.ParsingError) and len(chain) > 1:
+        match = _DRACCUS_FIELD.match(one_line(str(chain[-2])))
+        if match:  # a value that does not decode into the field's type
+            parts = match.group(1).split(".")
+            items = [p for p in parts if p.isdigit()]
+            flag = ".".join(p for p in parts if not p.isdigit())
+            where = f" (item {', '.join(items)})" if items else ""
+            return UsageError(f"--{flag}{where}: {match.group(2)} ({one_line(str(root))})")
+        if isinstance(root, (ValueError, KeyError, TypeError)):  # the config's own validation
+            return root if isinstance(root, ValueError) else ValueError(one_line(str(root)))
+        return root
+    for x in reversed(chain):
+        text = one_line(str(x))
+        match = _DRACCUS_FIELD.match(text)
+        missing = _MISSING_FIELDS.search(match.group(2) if match else text)
+        if missing:  # `dataset`: Missing required field(s) `repo_id`, `single_task` for DatasetRecordConfig
+            prefix = f"{match.group(1)}." if match else ""
+            flags = [f"--{prefix}{name}" for name in re.findall(r"`(\w+)`", missing.group(1))]
+            return UsageError(
+                f"missing required flag(s) {', '.join(flags)} ({missing.group(2)}); --help describes them"
+            )
+        if match:
+            return UsageError(f"--{match.group(1)}: {match.group(2)}")
+    return UsageError(one_line(str(root)))
+
+
+_MISSING_FIELDS = re.compile(r"Missing required field\(s\) (.+?) for (\w+)")
+
+
+def _chain(e: BaseException) -> list[BaseException]:
+    out, seen = [e], {id(e)}
+    while (e.__cause__ or e.__context__) is not None and id(e.__cause__ or e.__context__) not in seen:
         e = e.__cause__ or e.__context__
-    return e
+        seen.add(id(e))
+        out.append(e)
+    return out
 
 
 def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
@@ -208,15 +275,11 @@ def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
             with tempfile.TemporaryDirectory() as tmp:
                 file = Path(tmp) / "config.json"
                 file.write_text(json.dumps(base))
-                cfg = draccus.parse(config_class, config_path=file, args=args, preferred_help="above")
+                cfg = _draccus_parse(config_class, args, file)
         else:
-            cfg = draccus.parse(config_class, args=args, preferred_help="above")
+            cfg = _draccus_parse(config_class, args, None)
     except draccus.ParsingError as e:
-        root = _root_cause(e)
-        if root is e:
-            raise
-        # draccus hides the config's own validation message ("Couldn't instantiate ..."): surface it.
-        raise ValueError(f"{str(e).strip()} {type(root).__name__}: {root}") from e
+        raise _parsing_error(e) from e
     for name, path in pretrained.items():
         node = cfg
         for part in name.split("."):

@@ -36,13 +36,14 @@ import json
 import logging
 import os
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import draccus
 
-from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature, check_numbers
 from lerobot.utils.constants import ACTION, CONFIG_NAME, OBS_STATE
 
 logger = logging.getLogger(__name__)
@@ -148,9 +149,21 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
     # Where the weights were loaded from (set by `--policy.path` / `make_policy`); None = from scratch.
     pretrained_path: str | None = None
 
+    # Numeric fields checked at construction by `check_numbers` (each subclass lists its own): > 0, >= 0,
+    # in [0, 1]. Every other int/float field must still be a finite number.
+    positive_fields: ClassVar[tuple[str, ...]] = ()
+    non_negative_fields: ClassVar[tuple[str, ...]] = ()
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ()
+
     def __post_init__(self) -> None:
         if self.n_obs_steps < 1:
             raise ValueError(f"n_obs_steps must be >= 1 (the current frame counts), got {self.n_obs_steps}.")
+        check_numbers(
+            self,
+            positive=self.positive_fields,
+            non_negative=self.non_negative_fields,
+            unit_interval=self.unit_interval_fields,
+        )
         mapping = {}
         for key, mode in dict(self.normalization_mapping).items():
             key = key.value if isinstance(key, FeatureType) else str(key)
@@ -233,6 +246,12 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
     def get_scheduler_preset(self):
         """The LR scheduler config this policy trains with by default, or None."""
         return None
+
+    def unusable_input_features(self, features: dict[str, PolicyFeature]) -> list[str]:
+        """Keys among `features` (a dataset's or env's) that this policy cannot take as inputs. `make_policy`
+        leaves them out, saying which, when it derives the input features itself; listed explicitly in
+        `input_features` they stay an error of `validate_features`."""
+        return []
 
     def validate_features(self) -> None:
         """Check the input/output features once they are set (override to add policy-specific checks)."""
@@ -323,6 +342,16 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
             cause = e.__cause__ or e.__context__
             while isinstance(cause, draccus.ParsingError) and (cause.__cause__ or cause.__context__):
                 cause = cause.__cause__ or cause.__context__
+            match = re.match(r"`([\w.]+)`: ", str(e))
+            if match:  # a known field with a value of the wrong type: name it, its value and its type
+                path = match.group(1)
+                top = path.split(".")[0]
+                declared = next((f.type for f in dataclasses.fields(config_cls) if f.name == top), "?")
+                value = data.get(top)
+                raise ValueError(
+                    f"{source}: field '{path}' has a value of the wrong type ({value!r}); {config_cls.__name__}."
+                    f"{top} is declared as {declared}. Fix or remove that key ({cause or e})."
+                ) from e
             detail = f"{e} {cause}" if cause is not None else str(e)
             raise ValueError(f"{source}: cannot parse as {config_cls.__name__}: {detail}") from e
 

@@ -165,4 +165,15 @@ class TrainPipelineConfig:
         """The train_config.json content (draccus encoding, `type` keys for the choice fields)."""
         import draccus
 
-        return draccus.encode(self)
+        data = draccus.encode(self)
+        # Local paths are saved absolute, so that `--config_path=<run>/.../train_config.json` works from any
+        # working directory (a relative --dataset.root would otherwise resolve against the new one).
+        for section, key in ((data.get("dataset"), "root"), (data, "output_dir"), (data, "checkpoint_path")):
+            if isinstance(section, dict) and isinstance(section.get(key), str):
+                section[key] = str(Path(section[key]).expanduser().absolute())
+        policy = data.get("policy")
+        if isinstance(policy, dict) and isinstance(policy.get("pretrained_path"), str):
+            path = Path(policy["pretrained_path"]).expanduser()
+            if path.exists():  # a local folder, not a Hub id
+                policy["pretrained_path"] = str(path.absolute())
+        return data

@@ -2,6 +2,7 @@
 
     python -m lerobot.datasets.convert --from v2.1 --to v3.0 SRC DST
     python -m lerobot.datasets.convert --from v3.0 --to v2.1 SRC DST
+    python -m lerobot.datasets.convert --from v2.0 --to v3.0 SRC DST   (v2.0: one global meta/stats.json)
 
 Data rows are copied value for value (parquet -> parquet, no float round trip); videos are stream-copied
 (packets copied, never re-encoded): v2.1 -> v3.0 concatenates the per-episode mp4s of each camera into
@@ -13,7 +14,6 @@ DST never holds a half-converted dataset.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -41,6 +41,7 @@ from lerobot.datasets.write_format import (
     episodes_table,
     write_json_file,
 )
+from lerobot.utils.cli import ArgumentParser, command
 
 V21_DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
 V21_VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
@@ -106,15 +107,29 @@ def convert_v21_to_v30(
     data_files_size_in_mb: float = DEFAULT_DATA_FILE_SIZE_IN_MB,
     video_files_size_in_mb: float = DEFAULT_VIDEO_FILE_SIZE_IN_MB,
     progress: bool = True,
+    src_version: str = "v2.1",
 ) -> Path:
+    """`src_version="v2.0"` reads a v2.0 dataset: the same layout, but one global meta/stats.json instead of
+    meta/episodes_stats.jsonl; it becomes the stats of every episode (what the v2.1 reader does) and the
+    v3.0 meta/stats.json as is."""
     src, dst = Path(src), Path(dst)
-    info = _load_info(src, "v2.1")
+    if src_version not in ("v2.0", "v2.1"):
+        raise ValueError(f"src_version must be 'v2.0' or 'v2.1', got {src_version!r}.")
+    info = _load_info(src, src_version)
     fps = info["fps"]
     src_chunks = info.get("chunks_size", DEFAULT_CHUNK_SIZE)
     episodes = sorted(_read_jsonl(src / "meta/episodes.jsonl"), key=lambda r: r["episode_index"])
     tasks = [r["task"] for r in sorted(_read_jsonl(src / "meta/tasks.jsonl"), key=lambda r: r["task_index"])]
-    stats_rows = _read_jsonl(src / "meta/episodes_stats.jsonl")
-    episode_stats = {r["episode_index"]: r["stats"] for r in stats_rows}
+    global_stats = None
+    if src_version == "v2.0":
+        stats_path = src / "meta/stats.json"
+        if not stats_path.is_file():
+            raise FileNotFoundError(f"{stats_path} does not exist: a v2.0 dataset keeps its stats there.")
+        global_stats = json.loads(stats_path.read_text(encoding="utf-8"))
+        episode_stats = {r["episode_index"]: global_stats for r in episodes}
+    else:
+        stats_rows = _read_jsonl(src / "meta/episodes_stats.jsonl")
+        episode_stats = {r["episode_index"]: r["stats"] for r in stats_rows}
     if [r["episode_index"] for r in episodes] != list(range(len(episodes))):
         raise ValueError(f"{src / 'meta/episodes.jsonl'}: episode indices must be 0..N-1 without gaps.")
     features = {}
@@ -214,7 +229,9 @@ def convert_v21_to_v30(
     target = out / EPISODES_PATH.format(chunk_index=0, file_index=0)
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(episodes_table(rows, features, stat_names), target)
-    if episode_stats:
+    if global_stats is not None:
+        write_json_file(global_stats, out / "meta/stats.json")
+    elif episode_stats:
         all_stats = aggregate_stats([cast_stats_to_numpy(episode_stats[e]) for e in sorted(episode_stats)])
         write_json_file(serialize_stats(all_stats), out / "meta/stats.json")
     pd.DataFrame({"task_index": np.arange(len(tasks), dtype=np.int64)}, index=tasks).to_parquet(
@@ -340,16 +357,30 @@ def convert_v30_to_v21(
     return dst
 
 
-CONVERSIONS = {("v2.1", "v3.0"): convert_v21_to_v30, ("v3.0", "v2.1"): convert_v30_to_v21}
+def convert_v20_to_v30(src: Path | str, dst: Path | str, **kwargs) -> Path:
+    """v2.0 -> v3.0 (see `convert_v21_to_v30`)."""
+    return convert_v21_to_v30(src, dst, src_version="v2.0", **kwargs)
 
 
+CONVERSIONS = {
+    ("v2.0", "v3.0"): convert_v20_to_v30,
+    ("v2.1", "v3.0"): convert_v21_to_v30,
+    ("v3.0", "v2.1"): convert_v30_to_v21,
+}
+
+
+@command("python -m lerobot.datasets.convert")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m lerobot.datasets.convert",
         description="Convert a LeRobot dataset between codebase v2.1 and v3.0 (lossless data, stream-copied videos).",
     )
     parser.add_argument(
-        "--from", dest="src_version", required=True, choices=["v2.1", "v3.0"], help="codebase version of SRC"
+        "--from",
+        dest="src_version",
+        required=True,
+        choices=["v2.0", "v2.1", "v3.0"],
+        help="codebase version of SRC",
     )
     parser.add_argument(
         "--to", dest="dst_version", required=True, choices=["v2.1", "v3.0"], help="codebase version to write"
@@ -384,16 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunks_size < 1:
         parser.error(f"--chunks-size must be >= 1, got {args.chunks_size}")
     kwargs = {"chunks_size": args.chunks_size, "progress": not args.no_progress}
-    if key == ("v2.1", "v3.0"):
+    if key[1] == "v3.0":
         kwargs.update(
             data_files_size_in_mb=args.data_files_size_in_mb,
             video_files_size_in_mb=args.video_files_size_in_mb,
         )
-    try:
-        CONVERSIONS[key](args.src, args.dst, **kwargs)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    CONVERSIONS[key](args.src, args.dst, **kwargs)  # errors: one line, exit 2 (lerobot/utils/cli.py)
     print(f"Wrote {args.dst_version} dataset to {args.dst}")
     return 0
 

@@ -29,6 +29,7 @@ from lerobot.datasets.formats.common import (
     DatasetFormatError,
 )
 from lerobot.datasets.metadata import INFO_PATH, LeRobotDatasetMetadata  # noqa: F401  (re-exported)
+from lerobot.datasets.option_checks import check_delta_timestamp_values, check_episode_selection
 from lerobot.datasets.utils import check_delta_timestamps, format_ranges
 from lerobot.datasets.writing.dataset import WritableDataset
 
@@ -146,10 +147,9 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         self.video_backend = video_backend
         self.download_videos = download_videos
         self.return_uint8 = return_uint8
+        check_delta_timestamp_values(delta_timestamps)  # NaN / inf / non-numbers, naming the key
+        episodes = check_episode_selection(episodes)  # integers >= 0 (1.7 is refused, not rounded)
         if episodes is not None:
-            if isinstance(episodes, (int, str)) or not hasattr(episodes, "__iter__"):
-                raise TypeError(f"episodes must be a list of episode indices or None, got {episodes!r}.")
-            episodes = [int(e) for e in episodes]
             if not episodes:
                 raise ValueError("episodes=[] selects no frames; pass None to load every episode.")
             if len(set(episodes)) != len(episodes):

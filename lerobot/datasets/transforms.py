@@ -324,8 +324,11 @@ TRANSFORM_TYPES: dict[str, type[nn.Module]] = {
 class ImageTransformConfig:
     """One named transform: its sampling weight, its `type` (a TRANSFORM_TYPES key) and constructor kwargs."""
 
+    # Relative probability of picking this transform.
     weight: float = 1.0
+    # Transform name, e.g. ColorJitter, SharpnessJitter, RandomAffine, Identity.
     type: str = "Identity"
+    # Keyword arguments of the transform, e.g. {brightness: [0.8, 1.2]}.
     kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -357,9 +360,13 @@ class ImageTransformsConfig:
     probabilities proportional to their weights, in the order of `tfs` unless `random_order`.
     """
 
+    # Apply random camera-frame augmentation during training.
     enable: bool = False
+    # Transforms applied per frame (at most; drawn by weight).
     max_num_transforms: int = 3
+    # Apply the drawn transforms in random order.
     random_order: bool = False
+    # Available transforms: name -> {weight, type, kwargs}.
     tfs: dict[str, ImageTransformConfig] = field(default_factory=_default_tfs)
 
     def __post_init__(self):

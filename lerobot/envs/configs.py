@@ -178,6 +178,7 @@ class AlohaEnv(EnvConfig):
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(14,))}
     )
+    # Gym observation key -> LeRobot feature key.
     features_map: dict[str, str] = field(default_factory=lambda: dict(_ALOHA_FEATURES_MAP))
     default_features_map: ClassVar[dict[str, str]] = _ALOHA_FEATURES_MAP
 
@@ -218,11 +219,13 @@ class PushtEnv(EnvConfig):
     render_mode: str = "rgb_array"
     # Size of the frames of `env.render()` (rollout videos), not of the observation.
     visualization_width: int = 384
+    # Height in pixels of the rendered frames (videos).
     visualization_height: int = 384
     # Gym-side features (observations set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(2,))}
     )
+    # Gym observation key -> LeRobot feature key.
     features_map: dict[str, str] = field(default_factory=lambda: dict(_PUSHT_FEATURES_MAP))
     default_features_map: ClassVar[dict[str, str]] = _PUSHT_FEATURES_MAP
 
@@ -271,12 +274,15 @@ class XarmEnv(EnvConfig):
     obs_type: str = "pixels_agent_pos"
     # Gym render mode (only "rgb_array": off-screen frames for the rollout videos).
     render_mode: str = "rgb_array"
+    # Width in pixels of the rendered frames (videos).
     visualization_width: int = 384
+    # Height in pixels of the rendered frames (videos).
     visualization_height: int = 384
     # Gym-side features (observations set from obs_type; not meant to be changed on the command line).
     features: dict[str, PolicyFeature] = field(
         default_factory=lambda: {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(4,))}
     )
+    # Gym observation key -> LeRobot feature key.
     features_map: dict[str, str] = field(default_factory=lambda: dict(_XARM_FEATURES_MAP))
     default_features_map: ClassVar[dict[str, str]] = _XARM_FEATURES_MAP
 

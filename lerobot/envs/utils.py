@@ -131,9 +131,37 @@ def check_policy_features_match_env(input_features: dict[str, PolicyFeature], en
             )
     if problems:
         provided = {k: list(v.shape) for k, v in env_features.items()}
+        fits = _obs_types_providing(input_features, env_cfg)
+        hint = f" Pass --env.obs_type={fits[0]}, which provides them." if fits else ""
         raise ValueError(
             f"The policy's input features do not match --env.type={env_cfg.type} "
             f"(task {env_cfg.task}, obs_type {getattr(env_cfg, 'obs_type', None)}): "
             + "; ".join(problems)
             + f". The env provides {provided}."
+            + hint
         )
+
+
+def _obs_types_providing(input_features: dict[str, PolicyFeature], env_cfg: EnvConfig) -> list[str]:
+    """The other `--env.obs_type`s of `env_cfg`'s env whose observations give every input feature."""
+    import dataclasses
+
+    fits = []
+    for obs_type in getattr(env_cfg, "available_obs_types", ()):
+        if obs_type == getattr(env_cfg, "obs_type", None):
+            continue
+        try:  # copies: __post_init__ rewrites features / features_map in place
+            other = dataclasses.replace(
+                env_cfg,
+                obs_type=obs_type,
+                features=dict(env_cfg.features),
+                features_map=dict(env_cfg.features_map),
+            )
+            provided = env_to_policy_features(other)
+        except (TypeError, ValueError, KeyError):
+            continue
+        if all(
+            k in provided and tuple(provided[k].shape) == tuple(ft.shape) for k, ft in input_features.items()
+        ):
+            fits.append(obs_type)
+    return fits

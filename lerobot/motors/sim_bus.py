@@ -20,7 +20,6 @@ then type `sweep` in its terminal when `lerobot-calibrate` asks you to move the 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import random
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 
 from lerobot.motors.dynamixel import tables as dxl_tables
 from lerobot.motors.feetech import tables as ft_tables
+from lerobot.utils.cli import ArgumentParser, command
 
 FEETECH, DYNAMIXEL = "feetech", "dynamixel"
 BROADCAST_ID = 0xFE
@@ -620,8 +620,9 @@ def run_command(line: str, buses: dict[str, SimulatedServoBus], out=print) -> No
         out(f"error: {e}")
 
 
+@command("python -m lerobot.motors.sim_bus")
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m lerobot.motors.sim_bus", description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument(
         "--robot",
@@ -631,7 +632,7 @@ def main(argv: list[str] | None = None) -> None:
     group.add_argument("--motors", help="comma-separated '<id>:<model>' list, e.g. 1:sts3215,2:sts3215")
     parser.add_argument("--corrupt-rate", type=float, default=0.0, help="share of corrupt status packets")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped status packets")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the corrupt/drop draws")
     args = parser.parse_args(argv)
     if args.robot in MULTI_BUS_PRESETS:
         arms = {side: ROBOT_PRESETS[preset] for side, preset in MULTI_BUS_PRESETS[args.robot].items()}

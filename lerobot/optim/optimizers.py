@@ -41,10 +41,15 @@ class OptimizerConfig(draccus.ChoiceRegistry):
 @OptimizerConfig.register_subclass("adam")
 @dataclass
 class AdamConfig(OptimizerConfig):
+    # Learning rate.
     lr: float = 1e-3
+    # Adam's (beta1, beta2) moment decay rates.
     betas: tuple[float, float] = (0.9, 0.999)
+    # Adam's denominator epsilon.
     eps: float = 1e-8
+    # L2 weight decay.
     weight_decay: float = 0.0
+    # Clip the gradient norm to this value before each step.
     grad_clip_norm: float = 10.0
 
     def build(self, params: Iterable[Any]):
@@ -58,10 +63,15 @@ class AdamConfig(OptimizerConfig):
 @OptimizerConfig.register_subclass("adamw")
 @dataclass
 class AdamWConfig(OptimizerConfig):
+    # Learning rate.
     lr: float = 1e-3
+    # AdamW's (beta1, beta2) moment decay rates.
     betas: tuple[float, float] = (0.9, 0.999)
+    # AdamW's denominator epsilon.
     eps: float = 1e-8
+    # Decoupled weight decay.
     weight_decay: float = 1e-2
+    # Clip the gradient norm to this value before each step.
     grad_clip_norm: float = 10.0
 
     def build(self, params: Iterable[Any]):
@@ -75,11 +85,17 @@ class AdamWConfig(OptimizerConfig):
 @OptimizerConfig.register_subclass("sgd")
 @dataclass
 class SGDConfig(OptimizerConfig):
+    # Learning rate.
     lr: float = 1e-3
+    # Momentum factor (0: plain SGD).
     momentum: float = 0.0
+    # Dampening of the momentum.
     dampening: float = 0.0
+    # Use Nesterov momentum.
     nesterov: bool = False
+    # L2 weight decay.
     weight_decay: float = 0.0
+    # Clip the gradient norm to this value before each step.
     grad_clip_norm: float = 10.0
 
     def build(self, params: Iterable[Any]):

@@ -53,6 +53,7 @@ def _cosine(step: int, warmup: int, total: int, num_cycles: float) -> float:
 class DiffuserSchedulerConfig(LRSchedulerConfig):
     # diffusers schedule name: "cosine", "constant", "constant_with_warmup" or "linear".
     name: str = "cosine"
+    # Steps of linear learning-rate warm-up.
     num_warmup_steps: int = 0
 
     def __post_init__(self) -> None:
@@ -77,9 +78,11 @@ class DiffuserSchedulerConfig(LRSchedulerConfig):
 @LRSchedulerConfig.register_subclass("vqbet")
 @dataclass
 class VQBeTSchedulerConfig(LRSchedulerConfig):
+    # Steps of linear learning-rate warm-up (after the VQ-VAE phase).
     num_warmup_steps: int = 500
     # Steps of phase 1 (VQ-VAE training) during which the factor stays 1.
     num_vqvae_training_steps: int = 20000
+    # Number of cosine half-periods over the training (0.5: one decay to 0).
     num_cycles: float = 0.5
 
     def lr_lambda(self, step: int, num_training_steps: int) -> float:
@@ -93,9 +96,13 @@ class VQBeTSchedulerConfig(LRSchedulerConfig):
 @LRSchedulerConfig.register_subclass("cosine_decay_with_warmup")
 @dataclass
 class CosineDecayWithWarmupSchedulerConfig(LRSchedulerConfig):
+    # Steps of linear warm-up to peak_lr.
     num_warmup_steps: int = 1000
+    # Steps of cosine decay from peak_lr to decay_lr.
     num_decay_steps: int = 30000
+    # Learning rate at the end of the warm-up.
     peak_lr: float = 2.5e-5
+    # Learning rate at the end of the decay.
     decay_lr: float = 2.5e-6
 
     def lr_lambda(self, step: int, num_training_steps: int) -> float:

@@ -13,12 +13,15 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import FeatureType, PolicyFeature
 from lerobot.datasets.utils import dataset_to_policy_features
 from lerobot.policies.pretrained import PreTrainedPolicy
+
+logger = logging.getLogger(__name__)
 
 
 def get_policy_class(name: str) -> type[PreTrainedPolicy]:
@@ -79,11 +82,19 @@ def make_policy(cfg: PreTrainedConfig, ds_meta: Any = None, env_cfg: Any = None)
     if not cfg.output_features:
         cfg.output_features = {k: ft for k, ft in features.items() if ft.type is FeatureType.ACTION}
     if not cfg.input_features:
-        cfg.input_features = {
+        candidates = {
             k: ft
             for k, ft in features.items()
             if k not in cfg.output_features and ft.type is not FeatureType.ACTION
         }
+        unusable = cfg.unusable_input_features(candidates)
+        if len(unusable) == len(candidates):  # nothing usable: validate_features says what is missing
+            unusable = []
+        if unusable:
+            logger.warning(
+                "The %s policy cannot take %s as inputs: left out of its input features.", cfg.type, unusable
+            )
+        cfg.input_features = {k: ft for k, ft in candidates.items() if k not in unusable}
     cfg.validate_features()
 
     policy_cls = get_policy_class(cfg.type)

@@ -37,10 +37,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import Tensor
 
 from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
+from lerobot.policies.utils import load_safetensors
 from lerobot.utils.constants import POSTPROCESSOR_NAME, PREPROCESSOR_NAME
 
 EPS = 1e-8
@@ -245,6 +246,24 @@ def save_processor_files(
     return paths
 
 
+def check_state_file_name(name: Any, pipeline_json: Path | str) -> None:
+    """A processor step's `state_file` must name a file inside the checkpoint folder: a plain relative file
+    name, no `..`, no absolute path (a checkpoint must never make the loader read files elsewhere)."""
+    parts = Path(str(name)).parts
+    if (
+        not isinstance(name, str)
+        or not name
+        or Path(name).is_absolute()
+        or ".." in parts
+        or "\\" in name
+        or len(parts) != 1
+    ):
+        raise ValueError(
+            f"{pipeline_json}: state_file {name!r} does not name a file inside the checkpoint folder; expected "
+            "a plain file name such as 'policy_preprocessor_step_3_normalizer_processor.safetensors'."
+        )
+
+
 def _read_pipeline(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
@@ -283,13 +302,16 @@ def load_processor_stats(directory: str | Path, files: Mapping[str, Path] | None
         for step in data["steps"]:
             if step.get("registry_name") != registry_name or "state_file" not in step:
                 continue
+            check_state_file_name(step["state_file"], json_path)
             state_path = locate(step["state_file"])
             if not state_path.is_file():
                 raise FileNotFoundError(
                     f"{json_path} names the state file '{step['state_file']}', which is missing from "
                     f"{state_path.parent}."
                 )
-            loaded = unflatten_stats(load_file(str(state_path)))
+            loaded = unflatten_stats(
+                load_safetensors(state_path, f"the state file named in {json_path.name}")
+            )
             listed = step.get("config", {}).get("features", {})
             for key, per_stat in loaded.items():
                 if pipeline == POSTPROCESSOR_NAME and key not in listed and key in stats:

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import torch
-from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
@@ -43,13 +42,19 @@ from lerobot.configs.policies import PreTrainedConfig
 from lerobot.policies.normalize import (
     Normalizer,
     Stats,
+    check_state_file_name,
     legacy_normalization_state,
     load_processor_stats,
     save_processor_files,
     split_legacy_normalization,
     stats_to_tensors,
 )
-from lerobot.policies.utils import download_file, download_optional_file, require_keys
+from lerobot.policies.utils import (
+    download_file,
+    download_optional_file,
+    load_safetensors,
+    require_keys,
+)
 from lerobot.utils.constants import (
     ACTION,
     CONFIG_NAME,
@@ -72,11 +77,7 @@ class CheckpointMismatchError(RuntimeError):
 
 
 def _read_safetensors(path: Path) -> dict[str, Tensor]:
-    tensors = {}
-    with safe_open(str(path), framework="pt", device="cpu") as f:
-        for key in f.keys():  # noqa: SIM118 (safe_open is not a Mapping)
-            tensors[key] = f.get_tensor(key)
-    return tensors
+    return load_safetensors(path, "the policy weights")
 
 
 def check_state_dict(expected: dict[str, Tensor], loaded: dict[str, Tensor], source: str) -> None:
@@ -146,16 +147,58 @@ class PreTrainedPolicy(nn.Module):
     def reset(self) -> None:
         """Clear the internal queues; call at every episode start."""
 
-    def _check_inputs(self, batch: dict[str, Any], with_outputs: bool = False) -> None:
+    def _check_inputs(self, batch: dict[str, Any], with_outputs: bool = False, time_dim: bool = True) -> None:
+        """Check `batch` against the input (and with `with_outputs`, output) features before any computation:
+        every key present, a float tensor of shape (B, *shape) (or (B, T, *shape) when `time_dim`), one
+        batch size B, no NaN/inf. Each error names the key, the expected and the given."""
         keys = list(self.config.input_features)
         if with_outputs:
             keys += list(self.config.output_features)
         require_keys(batch, keys, f"{self.name} policy (features {keys})")
+        features = {**self.config.input_features, **self.config.output_features} if with_outputs else None
+        batch_size = None
+        for key in keys:
+            ft = (features or self.config.input_features)[key]
+            value, shape = batch[key], tuple(ft.shape)
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{self.name} policy: batch['{key}'] must be a torch.Tensor of shape (B, *{list(shape)}), "
+                    f"got {type(value).__name__}; convert it with torch.as_tensor(...)."
+                )
+            lead = value.ndim - len(shape)
+            if tuple(value.shape[lead:]) != shape or lead < 1 or lead > (2 if time_dim else 1):
+                expected = f"(B, {', '.join(map(str, shape))})" + (" or (B, T, ...)" if time_dim else "")
+                hint = " (add the batch dimension: x.unsqueeze(0))" if tuple(value.shape) == shape else ""
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] has shape {list(value.shape)}; expected {expected} "
+                    f"from the policy's {'input' if key in self.config.input_features else 'output'} feature "
+                    f"shape {list(shape)}{hint}."
+                )
+            if batch_size is None:
+                batch_size = value.shape[0]
+            elif value.shape[0] != batch_size:
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] has batch size {value.shape[0]} but the batch's first "
+                    f"feature has {batch_size}; every feature needs the same first dimension B."
+                )
+            if not value.is_floating_point():
+                hint = " (camera frames: x.float() / 255)" if value.dtype == torch.uint8 else ""
+                raise TypeError(
+                    f"{self.name} policy: batch['{key}'] has dtype {value.dtype}; expected a float tensor{hint}."
+                )
+            # One reduction on the fast path: a NaN/inf makes the sum non-finite; an overflowing sum of finite
+            # values (float16) falls through to the exact element-wise test.
+            if not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
+                n_bad = int((~torch.isfinite(value)).sum())
+                raise ValueError(
+                    f"{self.name} policy: batch['{key}'] holds {n_bad} NaN/inf value(s); expected finite "
+                    "numbers (check the observation source or the dataset frames)."
+                )
 
     @torch.no_grad()
     def select_action(self, batch: dict[str, Any]) -> Tensor:
         """Raw observations (B, ...) -> env-space action (B, A)."""
-        self._check_inputs(batch)
+        self._check_inputs(batch, time_dim=False)
         return self.unnormalize_action(self.select_action_normalized(self.normalize_batch(batch)))
 
     @torch.no_grad()
@@ -309,4 +352,7 @@ class PreTrainedPolicy(nn.Module):
 
 def _state_files_named_in(pipeline_json: Path) -> list[str]:
     data = json.loads(Path(pipeline_json).read_text())
-    return [s["state_file"] for s in data.get("steps", []) if isinstance(s, dict) and "state_file" in s]
+    names = [s["state_file"] for s in data.get("steps", []) if isinstance(s, dict) and "state_file" in s]
+    for name in names:  # checked before anything is downloaded
+        check_state_file_name(name, pipeline_json)
+    return names

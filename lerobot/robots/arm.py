@@ -12,14 +12,30 @@ offered for reuse (ENTER writes it to the motors) or recalibration ('c').
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from lerobot.motors.motors_bus import MotorCalibration, MotorsBus
 from lerobot.utils.robot_utils import track_connected, untrack
 
 logger = logging.getLogger(__name__)
+
+# True while `lerobot-calibrate` connects a device in order to calibrate it: no "not calibrated" warning.
+_about_to_calibrate = contextvars.ContextVar("about_to_calibrate", default=False)
+
+
+@contextlib.contextmanager
+def connecting_to_calibrate() -> Iterator[None]:
+    """Connect devices inside this block to calibrate them right after (silences the uncalibrated warning)."""
+    token = _about_to_calibrate.set(True)
+    try:
+        yield
+    finally:
+        _about_to_calibrate.reset(token)
 
 
 class MotorArmMixin:
@@ -37,7 +53,7 @@ class MotorArmMixin:
                 self.bus.calibration = dict(self.calibration)
             elif calibrate:
                 self.calibrate()
-            else:
+            elif not _about_to_calibrate.get():
                 logger.warning("%s is not calibrated: normalized reads and writes will fail.", self)
             for cam in (cameras or {}).values():
                 cam.connect()

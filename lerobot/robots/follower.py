@@ -23,9 +23,11 @@ from lerobot.utils.robot_utils import ensure_safe_goal_position
 class FollowerArmConfig(RobotConfig):
     # Serial port of the motor bus, e.g. /dev/ttyACM0 (find it with `lerobot-find-port`).
     port: str
+    # Turn the motors' torque off when disconnecting.
     disable_torque_on_disconnect: bool = True
     # Largest change of a joint per command, in normalized units: one float for all, or per motor.
     max_relative_target: float | dict[str, float] | None = None
+    # Cameras: name -> camera config ({type: opencv, index_or_path: ..., fps, width, height}).
     cameras: dict[str, CameraConfig] = field(default_factory=dict)
     # Joints in degrees; False -> -100..100.
     use_degrees: bool = True

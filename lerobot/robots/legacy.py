@@ -49,6 +49,7 @@ class ManipulatorRobotConfig(draccus.ChoiceRegistry, abc.ABC):
     # Arm name -> serial port.
     leader_arms: dict[str, str] = field(default_factory=dict)
     follower_arms: dict[str, str] = field(default_factory=dict)
+    # Cameras: name -> camera config, e.g. '{laptop: {type: opencv, index_or_path: 0, fps: 30, width: 640, height: 480}}'.
     cameras: dict[str, CameraConfig] = field(default_factory=dict)
     # Folder of the calibration files (default `.cache/calibration/<type>`, relative to the working dir).
     calibration_dir: Path | None = None
@@ -56,6 +57,7 @@ class ManipulatorRobotConfig(draccus.ChoiceRegistry, abc.ABC):
     max_relative_target: float | None = None
     # Run every arm on a simulated servo bus (no hardware needed).
     mock: bool = False
+    # Name of this robot (calibration files are per arm, under calibration_dir).
     id: str | None = None
 
     @property
@@ -101,7 +103,9 @@ class ManipulatorRobotConfig(draccus.ChoiceRegistry, abc.ABC):
 class So100RobotConfig(ManipulatorRobotConfig):
     follower_type: ClassVar[str] = "so100_follower"
     leader_type: ClassVar[str] = "so100_leader"
+    # Leader arms: name -> serial port, e.g. '{main: /dev/ttyACM1}' ({} for none).
     leader_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem58760431091"})
+    # Follower arms: name -> serial port, e.g. '{main: /dev/ttyACM0}'.
     follower_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem585A0076891"})
 
 
@@ -110,7 +114,9 @@ class So100RobotConfig(ManipulatorRobotConfig):
 class KochRobotConfig(ManipulatorRobotConfig):
     follower_type: ClassVar[str] = "koch_follower"
     leader_type: ClassVar[str] = "koch_leader"
+    # Leader arms: name -> serial port, e.g. '{main: /dev/ttyACM1}' ({} for none).
     leader_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem575E0031751"})
+    # Follower arms: name -> serial port, e.g. '{main: /dev/ttyACM0}'.
     follower_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem575E0032081"})
 
 
@@ -119,12 +125,14 @@ class KochRobotConfig(ManipulatorRobotConfig):
 class KochBimanualRobotConfig(ManipulatorRobotConfig):
     follower_type: ClassVar[str] = "koch_follower"
     leader_type: ClassVar[str] = "koch_leader"
+    # Leader arms: name -> serial port, e.g. '{main: /dev/ttyACM1}' ({} for none).
     leader_arms: dict[str, str] = field(
         default_factory=lambda: {
             "left": "/dev/tty.usbmodem585A0085511",
             "right": "/dev/tty.usbmodem575E0031751",
         }
     )
+    # Follower arms: name -> serial port, e.g. '{main: /dev/ttyACM0}'.
     follower_arms: dict[str, str] = field(
         default_factory=lambda: {
             "left": "/dev/tty.usbmodem585A0076891",
@@ -138,13 +146,17 @@ class KochBimanualRobotConfig(ManipulatorRobotConfig):
 class AlohaRobotConfig(ManipulatorRobotConfig):
     follower_type: ClassVar[str] = "viperx"
     leader_type: ClassVar[str] = "widowx"
+    # Leader arms: name -> serial port, e.g. '{main: /dev/ttyACM1}' ({} for none).
     leader_arms: dict[str, str] = field(
         default_factory=lambda: {"left": "/dev/ttyDXL_leader_left", "right": "/dev/ttyDXL_leader_right"}
     )
+    # Follower arms: name -> serial port, e.g. '{main: /dev/ttyACM0}'.
     follower_arms: dict[str, str] = field(
         default_factory=lambda: {"left": "/dev/ttyDXL_follower_left", "right": "/dev/ttyDXL_follower_right"}
     )
+    # Cameras: name -> camera config, e.g. '{top: {type: opencv, index_or_path: 0, fps: 30, width: 640, height: 480}}'.
     cameras: dict[str, CameraConfig] = field(default_factory=aloha_cameras)
+    # Per-step clamp of each commanded joint change (degrees; gripper percent).
     max_relative_target: float | None = 5.0
 
 
@@ -162,7 +174,9 @@ class LeKiwiRobotConfig(ManipulatorRobotConfig):
 
     follower_type: ClassVar[str] = "lekiwi"
     leader_type: ClassVar[str] = "so100_leader"
+    # Leader arms: name -> serial port, e.g. '{main: /dev/ttyACM1}' ({} for none).
     leader_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/tty.usbmodem585A0077581"})
+    # Follower arms: name -> serial port, e.g. '{main: /dev/ttyACM0}'.
     follower_arms: dict[str, str] = field(default_factory=lambda: {"main": "/dev/ttyACM0"})
     # Opened by the host on the robot; the client sizes the dataset from their width/height (and rotation).
     cameras: dict[str, CameraConfig] = field(default_factory=lekiwi_cameras)
@@ -170,6 +184,7 @@ class LeKiwiRobotConfig(ManipulatorRobotConfig):
     remote_ip: str = "10.10.10.10"
     # ZMQ ports of the host: commands, observations (with the camera frames).
     port: int = 5555
+    # TCP port of the host's observation socket (cameras and state).
     video_port: int = 5556
     # Keyboard of the leader's base keys: auto (a display, else the terminal), pynput, terminal or none.
     keyboard_backend: str = "auto"

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import abc
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +61,9 @@ from typing import Any
 import draccus
 
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import check_numbers
 from lerobot.robots.legacy import Devices, ManipulatorRobotConfig
+from lerobot.utils.cli import command
 from lerobot.utils.visualization_utils import DisplayFlags
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,12 @@ class CalibrateControlConfig(ControlConfig):
 class TeleoperateControlConfig(DisplayFlags, ControlConfig):
     # Loop rate (None: as fast as possible).
     fps: int | None = None
+    # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(self, positive=("fps", "teleop_time_s"), flag_prefix="--control.")
 
     def run(self, devices: Devices) -> dict[str, float]:
         from lerobot.scripts.lerobot_teleoperate import teleop_loop
@@ -120,26 +126,52 @@ class TeleoperateControlConfig(DisplayFlags, ControlConfig):
 @ControlConfig.register_subclass("record")
 @dataclass
 class RecordControlConfig(DisplayFlags, ControlConfig):
+    # Dataset name `<user>/<name>`; stored in root (default $HF_LEROBOT_HOME/<repo_id>).
     repo_id: str
+    # The task, in words, stored with every frame.
     single_task: str
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Frames per second recorded (the control loop rate).
     fps: int = 30
+    # Seconds of teleoperation before the first episode, not recorded.
     warmup_time_s: float = 10
+    # Seconds recorded per episode.
     episode_time_s: float = 60
+    # Seconds to reset the scene between episodes (not recorded).
     reset_time_s: float = 60
+    # Number of episodes to record.
     num_episodes: int = 50
+    # Encode cameras to mp4 (true) or keep PNG images (false).
     video: bool = True
+    # Upload to the Hugging Face Hub at the end.
     push_to_hub: bool = True
+    # Create the Hub repository as private.
     private: bool = False
+    # Tags of the Hub dataset card.
     tags: list[str] | None = None
+    # Processes writing camera frames to disk (0: threads only).
     num_image_writer_processes: int = 0
+    # Threads writing camera frames to disk, per camera.
     num_image_writer_threads_per_camera: int = 4
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
+    # Append episodes to the existing local dataset.
     resume: bool = False
+    # Keyboard controls: auto (display or terminal) or none.
     keyboard: str = "auto"
     # A policy drives the robot during the episodes instead of the leader arms, which still drive the resets
     # when the robot has some (`--control.policy.path=<checkpoint dir or hub id>`; name the dataset `eval_...`).
     policy: PreTrainedConfig | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(
+            self,
+            positive=("fps", "episode_time_s", "num_episodes", "num_image_writer_threads_per_camera"),
+            non_negative=("warmup_time_s", "reset_time_s", "num_image_writer_processes"),
+            flag_prefix="--control.",
+        )
 
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_record import DatasetRecordConfig, RecordConfig, record_session
@@ -178,11 +210,19 @@ class RecordControlConfig(DisplayFlags, ControlConfig):
 @ControlConfig.register_subclass("replay")
 @dataclass
 class ReplayControlConfig(ControlConfig):
+    # Dataset name `<user>/<name>` to replay from.
     repo_id: str
+    # Index of the episode to replay.
     episode: int
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Replay rate (None: the dataset's fps).
     fps: int | None = None
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
+
+    def __post_init__(self):
+        check_numbers(self, positive=("fps",), non_negative=("episode",), flag_prefix="--control.")
 
     def run(self, devices: Devices):
         from lerobot.scripts.lerobot_replay import DatasetReplayConfig, replay_on
@@ -205,7 +245,9 @@ class RemoteRobotControlConfig(ControlConfig):
 
 @dataclass
 class ControlPipelineConfig:
+    # The robot: --robot.type=so100|koch|koch_bimanual|aloha|lekiwi plus its --robot.* settings.
     robot: ManipulatorRobotConfig
+    # What to do: --control.type=calibrate|teleoperate|record|replay|remote_robot plus its --control.* settings.
     control: ControlConfig
 
 
@@ -214,16 +256,12 @@ def control_robot(cfg: ControlPipelineConfig, input_fn: Callable[[str], str] = i
         return cfg.control.run(devices)
 
 
+@command("control_robot.py")
 def main(args: list[str] | None = None) -> None:
     from lerobot.configs.parser import parse
-    from lerobot.datasets.writing.lock import DatasetLockedError
 
     logging.basicConfig(level=logging.INFO)
-    try:
-        result = control_robot(parse(ControlPipelineConfig, sys.argv[1:] if args is None else args))
-    except DatasetLockedError as e:  # another recording holds the dataset: one line, no traceback
-        print(f"control_robot.py: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    result = control_robot(parse(ControlPipelineConfig, args))
     if isinstance(result, dict):
         print("Loop stats:", {k: round(v, 3) for k, v in result.items()})
 

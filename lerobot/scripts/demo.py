@@ -15,7 +15,6 @@ Outputs under `--out`: `dataset/` (LeRobotDataset v3.0), `train/` (checkpoints, 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shlex
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lerobot.utils.cli import ArgumentParser, command
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, REWARD, SUCCESS
 
 logger = logging.getLogger("lerobot.demo")
@@ -269,9 +269,16 @@ def report(out: Path, results: dict, elapsed_s: float | None = None) -> dict:
     return summary
 
 
+@command("demo")
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", nargs="?", default="all", choices=["all", "collect", "train", "evaluate"])
+    parser = ArgumentParser(prog="demo", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "step",
+        nargs="?",
+        default="all",
+        choices=["all", "collect", "train", "evaluate"],
+        help="the part to run",
+    )
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="folder for every output")
     parser.add_argument(
         "--n_episodes", type=int, default=None, help="expert episodes (collect) / eval episodes"

@@ -42,6 +42,7 @@ from lerobot.configs.types import FeatureType
 from lerobot.envs.configs import EnvConfig
 from lerobot.envs.factory import make_env
 from lerobot.envs.utils import check_policy_features_match_env, env_to_policy_features, preprocess_observation
+from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
 from lerobot.utils.rollout_video import write_video
 
@@ -316,10 +317,10 @@ def eval_main(cfg: EvalPipelineConfig, progress: bool = True) -> dict[str, Any]:
         raise ValueError(f"--env.type={cfg.env.type} declares no action feature.")
     set_seed(cfg.seed)
     output_dir = Path(cfg.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     env = make_env(cfg.env, n_envs=cfg.eval.batch_size, use_async_envs=cfg.eval.use_async_envs)
     try:
         policy = make_eval_policy(cfg, env)
+        output_dir.mkdir(parents=True, exist_ok=True)  # only once the run can start: no empty folder left
         use_amp = bool(cfg.policy is not None and cfg.policy.use_amp)
         result = eval_policy(
             env,
@@ -357,14 +358,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return eval_main(cfg)
 
 
-def cli() -> None:
-    """`main()` with bad flags or inputs reported as one `error:` line (exit status 2) instead of a traceback."""
-    try:
-        main()
-    except (ValueError, KeyError, FileNotFoundError, ModuleNotFoundError) as e:
-        message = " ".join(str(e).strip().strip('"').split())  # draccus nests messages over several lines
-        print(f"lerobot-eval: error: {message}", file=sys.stderr)
-        sys.exit(2)
+# The console script `lerobot-eval`: bad flags and inputs end in one `lerobot-eval: error: ...` line (see
+# lerobot/utils/cli.py); `--debug` shows the traceback.
+cli = command("lerobot-eval")(main)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from lerobot.configs.parser import parse
 from lerobot.robots import RobotConfig, make_robot_from_config
+from lerobot.robots.arm import connecting_to_calibrate
 from lerobot.teleoperators import TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 
 
 @dataclass
@@ -30,7 +32,8 @@ class CalibrateConfig:
 def calibrate(cfg: CalibrateConfig, input_fn=input):
     device = make_robot_from_config(cfg.robot) if cfg.robot else make_teleoperator_from_config(cfg.teleop)
     device.input_fn = input_fn
-    device.connect(calibrate=False)
+    with connecting_to_calibrate():  # no "is not calibrated" warning just before calibrating
+        device.connect(calibrate=False)
     try:
         device.calibrate()
     finally:
@@ -38,6 +41,7 @@ def calibrate(cfg: CalibrateConfig, input_fn=input):
     return device
 
 
+@command("lerobot-calibrate")
 def main(args: list[str] | None = None) -> None:
     import logging
 

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lerobot.utils.cli import ArgumentParser, command
+
 
 def list_ports() -> set[str]:
     if platform.system() == "Windows":
@@ -33,7 +35,9 @@ def find_port(
     raise OSError(f"Could not detect the port: several ports disappeared ({gone}); unplug only one bus.")
 
 
-def main() -> None:
+@command("lerobot-find-port")
+def main(args: list[str] | None = None) -> None:
+    ArgumentParser(prog="lerobot-find-port", description=__doc__.split("\n")[0]).parse_args(args)
     find_port()
 
 

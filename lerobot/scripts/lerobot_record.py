@@ -14,6 +14,7 @@ an existing local dataset; `--dataset.push_to_hub=true` uploads at the end.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import subprocess
@@ -28,9 +29,11 @@ import numpy as np
 
 from lerobot.configs.parser import parse
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.robots.dataset_features import build_dataset_frame, hw_to_dataset_features
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
 from lerobot.utils.visualization_utils import DisplayFlags, RerunDisplay
@@ -44,18 +47,27 @@ class DatasetRecordConfig:
     repo_id: str
     # The task, in words, stored with every frame.
     single_task: str
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
+    # Frames per second recorded (the control loop rate).
     fps: int = 30
+    # Seconds recorded per episode.
     episode_time_s: float = 60
+    # Seconds to reset the scene between episodes (not recorded).
     reset_time_s: float = 60
+    # Number of episodes to record.
     num_episodes: int = 50
     # Encode cameras to mp4 (True) or keep PNG images (False).
     video: bool = True
     # Upload to the Hugging Face Hub at the end (needs `huggingface-cli login`).
     push_to_hub: bool = True
+    # Create the Hub repository as private.
     private: bool = False
+    # Tags of the Hub dataset card.
     tags: list[str] | None = None
+    # Processes writing camera frames to disk (0: threads only).
     num_image_writer_processes: int = 0
+    # Threads writing camera frames to disk, per camera.
     num_image_writer_threads_per_camera: int = 4
     # Video codec (default: the dataset writer's, AV1 libsvtav1); e.g. h264 encodes faster.
     vcodec: str | None = None
@@ -66,11 +78,12 @@ class DatasetRecordConfig:
     encoder_niceness: int = 0
 
     def __post_init__(self):
-        if self.fps <= 0 or self.num_episodes <= 0 or self.episode_time_s <= 0 or self.reset_time_s < 0:
-            raise ValueError(
-                "dataset.fps, num_episodes and episode_time_s must be positive and reset_time_s >= 0 "
-                f"(got {self.fps}, {self.num_episodes}, {self.episode_time_s}, {self.reset_time_s})."
-            )
+        check_numbers(
+            self,
+            positive=("fps", "episode_time_s", "num_episodes", "num_image_writer_threads_per_camera"),
+            non_negative=("reset_time_s", "num_image_writer_processes"),
+            flag_prefix="--dataset.",
+        )
 
 
 @dataclass
@@ -276,6 +289,7 @@ def record_session(
         from lerobot.datasets.video_encoding import VideoEncodingConfig
 
         writer_args["video_config"] = VideoEncodingConfig(vcodec=ds_cfg.vcodec)
+    created_here = False
     if cfg.resume:
         from lerobot.utils.dataset_root import resolve_dataset_root
 
@@ -293,15 +307,63 @@ def record_session(
                 f"{sorted(features)}; record into a new --dataset.repo_id."
             )
     else:
-        dataset = LeRobotDataset.create(
-            ds_cfg.repo_id,
-            ds_cfg.fps,
-            features=features,
-            root=ds_cfg.root,
-            robot_type=robot.name,
-            use_videos=ds_cfg.video,
-            **writer_args,
-        )
+        from lerobot.utils.constants import hf_lerobot_home
+
+        root = Path(ds_cfg.root or hf_lerobot_home() / ds_cfg.repo_id)
+        created_here = not root.exists()
+        try:
+            dataset = LeRobotDataset.create(
+                ds_cfg.repo_id,
+                ds_cfg.fps,
+                features=features,
+                root=ds_cfg.root,
+                robot_type=robot.name,
+                use_videos=ds_cfg.video,
+                **writer_args,
+            )
+        except FileExistsError as e:
+            raise FileExistsError(
+                f"The dataset folder {root} already exists and is not empty: pass --resume=true to append "
+                "episodes to it, or record into another --dataset.repo_id / --dataset.root."
+            ) from e
+    # A run that fails before saving an episode leaves no dataset folder behind (one it created itself).
+    try:
+        stats = record_episodes(robot, teleop, cfg, events, dataset)
+    except BaseException:
+        if created_here and dataset.num_episodes == 0:
+            dataset.finalize()  # idempotent: the writer's pools are stopped before the folder goes
+            shutil.rmtree(dataset.root, ignore_errors=True)
+            if ds_cfg.root is None:  # $HF_LEROBOT_HOME/<user>/<name>: also the <user> folder it made
+                with contextlib.suppress(OSError):
+                    Path(dataset.root).parent.rmdir()
+        raise
+    log_say("Stop recording", cfg.play_sounds)
+    if ds_cfg.push_to_hub and dataset.num_episodes == 0:
+        logger.warning("No episode was recorded: nothing to push to the Hub (%s).", ds_cfg.repo_id)
+    elif ds_cfg.push_to_hub:
+        # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
+        # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
+        try:
+            dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
+        except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
+            push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
+            raise RuntimeError(
+                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed: {type(e).__name__}: "
+                f"{e}\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) are "
+                f"saved in {dataset.root}. Fix the cause (a 401 or 403: log in with `hf auth login` or set "
+                "HF_TOKEN to a token with write access), then retry the upload with:\n"
+                '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
+                f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
+            ) from e
+    return dataset, stats
+
+
+def record_episodes(
+    robot: Robot, teleop: Teleoperator | None, cfg: RecordConfig, events: dict[str, bool] | None, dataset
+) -> list[dict[str, float]]:
+    """The recording loop of `record_session` on an open dataset (finalized on every exit path); returns
+    the loop stats of each episode."""
+    ds_cfg = cfg.dataset
     policy = None
     if cfg.policy is not None:
         from lerobot.policies.factory import make_policy
@@ -351,36 +413,15 @@ def record_session(
         if keyboard is not None:
             keyboard.disconnect()
         dataset.finalize()
-    log_say("Stop recording", cfg.play_sounds)
-    if ds_cfg.push_to_hub and dataset.num_episodes == 0:
-        logger.warning("No episode was recorded: nothing to push to the Hub (%s).", ds_cfg.repo_id)
-    elif ds_cfg.push_to_hub:
-        # The dataset card, the files and the codebase-version tag that readers resolve revisions by. The
-        # recording is finalized on disk before the upload starts, so a failed upload loses nothing.
-        try:
-            dataset.push_to_hub(tags=ds_cfg.tags, private=ds_cfg.private)
-        except Exception as e:  # HTTP, auth, network, unfinished save: whichever, say where the data is
-            push_args = f"tags={ds_cfg.tags!r}, private={ds_cfg.private!r}"
-            raise RuntimeError(
-                f"Uploading the recording to the Hub dataset repo {ds_cfg.repo_id!r} failed: {type(e).__name__}: "
-                f"{e}\nNothing is lost: the {dataset.num_episodes} episodes ({dataset.num_frames} frames) are "
-                f"saved in {dataset.root}. Fix the cause (a 401 or 403: log in with `hf auth login` or set "
-                "HF_TOKEN to a token with write access), then retry the upload with:\n"
-                '    python -c "from lerobot.datasets.lerobot_dataset import LeRobotDataset; '
-                f'LeRobotDataset({ds_cfg.repo_id!r}, root={str(dataset.root)!r}).push_to_hub({push_args})"'
-            ) from e
-    return dataset, stats
+    return stats
 
 
+@command("lerobot-record")
 def main(args: list[str] | None = None) -> None:
-    from lerobot.datasets.writing.lock import DatasetLockedError
-
     logging.basicConfig(level=logging.INFO)
-    try:
-        dataset, stats = record(parse(RecordConfig, args))
-    except DatasetLockedError as e:  # another recording holds the dataset: one line, no traceback
-        print(f"lerobot-record: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    dataset, stats = record(
+        parse(RecordConfig, args)
+    )  # a held dataset (DatasetLockedError): one line, exit 2
     print(f"Recorded {dataset.num_episodes} episodes ({dataset.num_frames} frames) in {dataset.root}")
     for i, s in enumerate(stats):
         print(f"episode loop {i}:", {k: round(v, 3) for k, v in s.items()})

@@ -16,24 +16,34 @@ from pathlib import Path
 import numpy as np
 
 from lerobot.configs.parser import parse
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.constants import ACTION
 from lerobot.utils.robot_utils import LoopTimer
 
 
 @dataclass
 class DatasetReplayConfig:
+    # Dataset name `<user>/<name>` (also the folder under $HF_LEROBOT_HOME unless --dataset.root).
     repo_id: str
+    # Index of the episode to replay.
     episode: int
+    # Local dataset folder (default: $HF_LEROBOT_HOME/<repo_id>).
     root: Path | None = None
     # Replay rate (None: the dataset's fps).
     fps: int | None = None
 
+    def __post_init__(self):
+        check_numbers(self, positive=("fps",), non_negative=("episode",), flag_prefix="--dataset.")
+
 
 @dataclass
 class ReplayConfig:
+    # The robot to drive: --robot.type=<name> plus its --robot.* settings.
     robot: RobotConfig
     dataset: DatasetReplayConfig
+    # Speak the prompts (needs `spd-say` or `say`).
     play_sounds: bool = True
 
 
@@ -79,6 +89,7 @@ def replay_on(robot: Robot, ds_cfg: DatasetReplayConfig) -> np.ndarray:
     return np.asarray(sent_all, dtype=np.float32)
 
 
+@command("lerobot-replay")
 def main(args: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     sent = replay(parse(ReplayConfig, args))

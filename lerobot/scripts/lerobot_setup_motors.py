@@ -15,11 +15,14 @@ from lerobot.configs.parser import parse
 from lerobot.motors.motors_bus import MotorsBus
 from lerobot.robots import RobotConfig, make_robot_from_config
 from lerobot.teleoperators import TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 
 
 @dataclass
 class SetupConfig:
+    # The robot whose motors to set up (or use --teleop.*).
     robot: RobotConfig | None = None
+    # The teleoperator whose motors to set up (or use --robot.*).
     teleop: TeleoperatorConfig | None = None
 
     def __post_init__(self):
@@ -49,6 +52,7 @@ def setup_motors(cfg: SetupConfig, input_fn: Callable[[str], str] = input) -> No
             bus.disconnect(disable_torque=False)
 
 
+@command("lerobot-setup-motors")
 def main(args: list[str] | None = None) -> None:
     setup_motors(parse(SetupConfig, args))
 

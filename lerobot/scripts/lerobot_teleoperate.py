@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lerobot.configs.parser import parse
+from lerobot.configs.types import check_numbers
 from lerobot.robots import Robot, RobotConfig, make_robot_from_config
 from lerobot.teleoperators import Teleoperator, TeleoperatorConfig, make_teleoperator_from_config
+from lerobot.utils.cli import command
 from lerobot.utils.robot_utils import LoopTimer
 from lerobot.utils.visualization_utils import DisplayFlags
 
@@ -24,12 +26,18 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TeleoperateConfig(DisplayFlags):
+    # The leader device: --teleop.type=<name> plus its --teleop.* settings.
     teleop: TeleoperatorConfig
+    # The follower robot: --robot.type=<name> plus its --robot.* settings.
     robot: RobotConfig
     # Loop rate in Hz (None: as fast as possible).
     fps: int | None = 60
     # Stop after this many seconds (None: until Ctrl-C).
     teleop_time_s: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(self, positive=("fps", "teleop_time_s"), flag_prefix="--")
 
 
 def teleop_loop(
@@ -71,6 +79,7 @@ def teleoperate(cfg: TeleoperateConfig) -> dict[str, Any]:
         return teleop_loop(teleop, robot, cfg.fps, cfg.teleop_time_s, display_flags=cfg)
 
 
+@command("lerobot-teleoperate")
 def main(args: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     try:

@@ -35,6 +35,7 @@ import torch
 from tqdm import tqdm
 
 from lerobot.configs.train import TrainPipelineConfig
+from lerobot.utils.cli import command
 from lerobot.utils.constants import PRETRAINED_MODEL_DIR, TRAINING_STATE_DIR
 from lerobot.utils.distributed import DistributedContext
 from lerobot.utils.logging_utils import MetricsTracker
@@ -384,14 +385,9 @@ def main(argv: list[str] | None = None) -> Path:
     return train(cfg, config_path=config_path)
 
 
-def cli() -> None:
-    """`main()` with bad flags or inputs reported as one `error:` line (exit status 2) instead of a traceback."""
-    try:
-        main()
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError, ModuleNotFoundError) as e:
-        message = " ".join(str(e).strip().strip('"').split())  # draccus nests messages over several lines
-        print(f"lerobot-train: error: {message}", file=sys.stderr)
-        sys.exit(2)
+# The console script `lerobot-train`: bad flags and inputs end in one `lerobot-train: error: ...` line (see
+# lerobot/utils/cli.py); `--debug` shows the traceback.
+cli = command("lerobot-train")(main)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lerobot.utils.cli import ArgumentParser, command
 from lerobot.utils.visualization_utils import (
     DEFAULT_PORT,
     Entity,
@@ -154,7 +155,7 @@ def visualize_dataset(
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="lerobot-dataset-viz",
         description=__doc__.split("\n\n")[0],
         epilog="Examples:\n" + __doc__.split("\n\n")[1],
@@ -278,6 +279,7 @@ def run_cli(args: list[str] | None = None) -> Path | None:
     return result
 
 
+@command("lerobot-dataset-viz")
 def main(args: list[str] | None = None) -> None:
     """The `lerobot-dataset-viz` console script (returns None: its value becomes the exit status)."""
     run_cli(args)

@@ -78,8 +78,12 @@ def test_cli(tmp_path, reference_fixtures, capsys):
     with pytest.raises(SystemExit):
         main(["--from", "v2.1", "--to", "v2.1", "a", "b"])  # same version: argparse error
     src = reference_fixtures / "datasets/pusht_v21"
-    assert main(["--from", "v3.0", "--to", "v2.1", str(src), str(tmp_path / "out")]) == 1
+    with pytest.raises(SystemExit) as exc:  # a user error: one line, exit status 2
+        main(["--from", "v3.0", "--to", "v2.1", str(src), str(tmp_path / "out")])
+    assert exc.value.code == 2
     assert "codebase_version is 'v2.1', expected v3." in capsys.readouterr().err
     assert main(["--from", "v2.1", "--to", "v3.0", "--no-progress", str(src), str(tmp_path / "out")]) == 0
-    assert main(["--from", "v2.1", "--to", "v3.0", "--no-progress", str(src), str(tmp_path / "out")]) == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["--from", "v2.1", "--to", "v3.0", "--no-progress", str(src), str(tmp_path / "out")])
+    assert exc.value.code == 2
     assert "not empty" in capsys.readouterr().err

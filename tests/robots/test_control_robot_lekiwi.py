@@ -226,24 +226,40 @@ def test_lekiwi_config_and_errors(base, tmp_path):
 
     # remote_robot needs a LeKiwi.
     with pytest.raises(ValueError, match="remote_robot runs a LeKiwi host; got --robot.type=koch"):
-        cr.main(["--robot.type=koch", "--robot.mock=true", "--control.type=remote_robot"])
+        cr.main(["--robot.type=koch", "--robot.mock=true", "--control.type=remote_robot", "--debug"])
 
     # No leader arm: teleoperate says which flag to set, before any host starts.
     threads_before = set(threading.enumerate())
     fds = open_fds()
     with pytest.raises(ValueError, match="--robot.leader_arms='\\{main: <port"):
-        cr.main([*base, "--robot.leader_arms={}", "--control.type=teleoperate", "--control.teleop_time_s=1"])
+        cr.main(
+            [
+                *base,
+                "--robot.leader_arms={}",
+                "--control.type=teleoperate",
+                "--control.teleop_time_s=1",
+                "--debug",
+            ]
+        )
     # Unknown arm in calibrate.
     with pytest.raises(
         ValueError,
         match="unknown arms \\['side_follower'\\]; available: \\['main_follower', 'main_leader'\\]",
     ):
-        cr.main([*base, "--control.type=calibrate", "--control.arms=[side_follower]"])
+        cr.main([*base, "--control.type=calibrate", "--control.arms=[side_follower]", "--debug"])
     # Without a leader arm only the robot's arm can be calibrated.
     with pytest.raises(
         ValueError, match="unknown arms \\['main_leader'\\]; available: \\['main_follower'\\]"
     ):
-        cr.main([*base, "--robot.leader_arms={}", "--control.type=calibrate", "--control.arms=[main_leader]"])
+        cr.main(
+            [
+                *base,
+                "--robot.leader_arms={}",
+                "--control.type=calibrate",
+                "--control.arms=[main_leader]",
+                "--debug",
+            ]
+        )
     assert wait_until(lambda: not leftover_threads(threads_before)), leftover_threads(threads_before)
     assert open_fds() <= fds
 

@@ -189,7 +189,7 @@ def test_spawned_viewer_without_a_display_fails_at_start(tmp_path, monkeypatch):
     args = ["--robot.port=/dev/null", "--teleop.port=/dev/null", *TELEOP_ARGS, "--display_data=true"]
     # The config fails before any device is opened (the ports are /dev/null).
     with pytest.raises(ValueError, match="no display") as error:
-        lerobot_teleoperate.main(args)
+        lerobot_teleoperate.main([*args, "--debug"])  # --debug: the exception itself, not the error line
     message = str(error.value)
     assert "--display_data_path=" in message and "--display_ip=" in message
     assert "neither DISPLAY nor WAYLAND_DISPLAY" in message and "\n" not in message.strip()

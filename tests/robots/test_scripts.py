@@ -41,8 +41,10 @@ def calibrate_both(follower_sim, leader_sim):
         calibrate(cfg, input_fn=scripted_calibration(sim, device))
 
 
-def test_calibrate_cli_flow_writes_files(so100_sims):
-    calibrate_both(*so100_sims)
+def test_calibrate_cli_flow_writes_files(so100_sims, caplog):
+    with caplog.at_level("WARNING"):
+        calibrate_both(*so100_sims)
+    assert not [r for r in caplog.records if "not calibrated" in r.getMessage()]  # calibrating it right now
     for sub, dev_type, dev_id in (("robots", "so100_follower", "f"), ("teleoperators", "so100_leader", "l")):
         data = json.loads((calibration_root() / sub / dev_type / f"{dev_id}.json").read_text())
         assert data["wrist_roll"]["range_max"] == 4095 and data["gripper"]["range_min"] == 1000
@@ -135,3 +137,13 @@ def test_loop_timer_counts_late_ticks():
     assert timer.stats()["late_share"] == 1.0 and timer.warn_if_slow()
     with pytest.raises(ValueError, match="fps must be positive"):
         LoopTimer(0)
+
+
+def test_connecting_an_uncalibrated_arm_outside_calibration_warns(so100_sims, caplog):
+    robot = make_robot_from_config(
+        parse(CalibrateConfig, ["--robot.type=so100_follower", f"--robot.port={so100_sims[0].port}"]).robot
+    )
+    with caplog.at_level("WARNING"):
+        robot.connect(calibrate=False)
+    robot.disconnect()
+    assert any("is not calibrated" in r.getMessage() for r in caplog.records)

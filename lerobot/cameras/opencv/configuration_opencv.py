@@ -18,10 +18,15 @@ class OpenCVCameraConfig(CameraConfig):
     `width`/`height` are the capture size; with a 90/-90 rotation the frames come out as height x width.
     """
 
+    # Camera index (0, 1, ...), device path (/dev/video0) or a video file to play.
     index_or_path: int | Path
+    # Channel order of the returned frames: rgb or bgr.
     color_mode: ColorMode = ColorMode.RGB
+    # Rotate frames by 0, 90, 180 or -90 degrees.
     rotation: Cv2Rotation = Cv2Rotation.NO_ROTATION
+    # Seconds of frames read and dropped after connecting (exposure settles).
     warmup_s: float = 1.0
+    # Four-character pixel format asked of the device, e.g. MJPG (None: its default).
     fourcc: str | None = None
     backend: int = 0  # cv2.CAP_ANY
 

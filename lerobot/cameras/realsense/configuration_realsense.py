@@ -15,10 +15,15 @@ class RealSenseCameraConfig(CameraConfig):
     `use_depth=True` also streams depth (H, W) uint16 in millimetres, read with `read_depth()`.
     """
 
+    # Serial number or name of the RealSense device (`lerobot-find-cameras intelrealsense`).
     serial_number_or_name: str
+    # Channel order of the returned frames: rgb or bgr.
     color_mode: ColorMode = ColorMode.RGB
+    # Also stream the depth image.
     use_depth: bool = False
+    # Rotate frames by 0, 90, 180 or -90 degrees.
     rotation: Cv2Rotation = Cv2Rotation.NO_ROTATION
+    # Seconds of frames read and dropped after connecting (exposure settles).
     warmup_s: float = 1.0
 
     def __post_init__(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import NormalizationMode
@@ -17,6 +18,7 @@ class ACTConfig(PreTrainedConfig):
     chunk_size: int = 100
     # Actions of each chunk executed before the model runs again (<= chunk_size).
     n_action_steps: int = 100
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.MEAN_STD,
@@ -62,6 +64,27 @@ class ACTConfig(PreTrainedConfig):
     optimizer_weight_decay: float = 1e-4
     # AdamW learning rate of `model.backbone.*`.
     optimizer_lr_backbone: float = 1e-5
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "chunk_size",
+        "n_action_steps",
+        "dim_model",
+        "n_heads",
+        "dim_feedforward",
+        "n_encoder_layers",
+        "n_decoder_layers",
+        "latent_dim",
+        "n_vae_encoder_layers",
+        "optimizer_lr",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "kl_weight",
+        "optimizer_weight_decay",
+        "optimizer_lr_backbone",
+        "temporal_ensemble_coeff",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ("dropout",)
 
     def __post_init__(self) -> None:
         super().__post_init__()

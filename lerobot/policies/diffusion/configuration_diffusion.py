@@ -8,6 +8,7 @@ and lacks the new fields) loads too and keeps cropping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import NormalizationMode
@@ -34,6 +35,7 @@ class DiffusionConfig(PreTrainedConfig):
     # Actions executed per model call (taken from index n_obs_steps-1 of the trajectory).
     n_action_steps: int = 8
 
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.MEAN_STD,
@@ -78,13 +80,19 @@ class DiffusionConfig(PreTrainedConfig):
 
     # Noise scheduler ("DDPM" or "DDIM", diffusers schedulers).
     noise_scheduler_type: str = "DDPM"
+    # Diffusion steps of the noise schedule during training.
     num_train_timesteps: int = 100
+    # Noise schedule: squaredcos_cap_v2, linear or scaled_linear.
     beta_schedule: str = "squaredcos_cap_v2"
+    # First beta of the noise schedule.
     beta_start: float = 0.0001
+    # Last beta of the noise schedule.
     beta_end: float = 0.02
     # What the U-Net predicts: "epsilon" (the noise) or "sample" (the clean trajectory).
     prediction_type: str = "epsilon"
+    # Clip the denoised sample to [-clip_sample_range, clip_sample_range] at each step.
     clip_sample: bool = True
+    # Bound of the clipping (normalized action units).
     clip_sample_range: float = 1.0
 
     # Denoising steps at inference; None = num_train_timesteps.
@@ -92,6 +100,7 @@ class DiffusionConfig(PreTrainedConfig):
 
     # torch.compile the model (accepted for compatibility; the eager model is used here).
     compile_model: bool = False
+    # torch.compile mode when compile_model is true.
     compile_mode: str = "reduce-overhead"
 
     # Loss computation: mask out padded actions (beyond the episode end) in the MSE.
@@ -99,11 +108,42 @@ class DiffusionConfig(PreTrainedConfig):
 
     # Training presets.
     optimizer_lr: float = 1e-4
+    # Adam (beta1, beta2) of the training preset.
     optimizer_betas: tuple[float, float] = (0.95, 0.999)
+    # Adam epsilon of the training preset.
     optimizer_eps: float = 1e-8
+    # Weight decay of the training preset.
     optimizer_weight_decay: float = 1e-6
+    # LR schedule of the training preset (a diffusers schedule name, e.g. cosine).
     scheduler_name: str = "cosine"
+    # Warm-up steps of the preset LR schedule.
     scheduler_warmup_steps: int = 500
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "horizon",
+        "n_action_steps",
+        "spatial_softmax_num_keypoints",
+        "down_dims",
+        "kernel_size",
+        "n_groups",
+        "diffusion_step_embed_dim",
+        "num_train_timesteps",
+        "beta_start",
+        "beta_end",
+        "clip_sample_range",
+        "num_inference_steps",
+        "optimizer_lr",
+        "optimizer_eps",
+        "resize_shape",
+        "crop_shape",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "drop_n_last_frames",
+        "optimizer_weight_decay",
+        "scheduler_warmup_steps",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ("optimizer_betas",)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -9,6 +9,7 @@ normalized to [-1, 1] because the planner clamps to that box.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import NormalizationMode
@@ -92,6 +93,42 @@ class TDMPCConfig(PreTrainedConfig):
 
     # Learning rate of the Adam preset (no scheduler).
     optimizer_lr: float = 3e-4
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "n_action_repeats",
+        "horizon",
+        "n_action_steps",
+        "image_encoder_hidden_dim",
+        "state_encoder_hidden_dim",
+        "latent_dim",
+        "q_ensemble_size",
+        "mlp_dim",
+        "cem_iterations",
+        "max_std",
+        "min_std",
+        "n_gaussian_samples",
+        "n_elites",
+        "elite_weighting_temperature",
+        "optimizer_lr",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "n_pi_samples",
+        "uncertainty_regularizer_coeff",
+        "reward_coeff",
+        "value_coeff",
+        "consistency_coeff",
+        "advantage_scaling",
+        "pi_coeff",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = (
+        "discount",
+        "gaussian_mean_momentum",
+        "max_random_shift_ratio",
+        "expectile_weight",
+        "temporal_decay_coeff",
+        "target_model_momentum",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -9,9 +9,10 @@ Training has two phases: the residual VQ-VAE for `n_vqvae_training_steps` forwar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from lerobot.configs.policies import PreTrainedConfig
-from lerobot.configs.types import NormalizationMode
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
 from lerobot.utils.constants import OBS_STATE
 
 
@@ -27,6 +28,7 @@ class VQBeTConfig(PreTrainedConfig):
     # Actions per predicted chunk (the VQ-VAE's unit and the length of the action queue).
     action_chunk_size: int = 5
 
+    # Feature type -> normalization mode (VISUAL, STATE, ENV, ACTION -> MEAN_STD, MIN_MAX, IDENTITY, ...).
     normalization_mapping: dict[str, NormalizationMode] = field(
         default_factory=lambda: {
             "VISUAL": NormalizationMode.IDENTITY,
@@ -65,15 +67,20 @@ class VQBeTConfig(PreTrainedConfig):
     gpt_input_dim: int = 512
     # Width of the GPT output features fed to the heads.
     gpt_output_dim: int = 512
+    # Transformer layers of the GPT.
     gpt_n_layer: int = 8
+    # Attention heads per GPT layer.
     gpt_n_head: int = 8
+    # Width of the GPT's hidden layers.
     gpt_hidden_dim: int = 512
     # Dropout of the GPT (embeddings, attention, residual, MLP).
     dropout: float = 0.1
 
     # Loss weights and sampling.
     offset_loss_weight: float = 10000.0
+    # Weight of the first residual code's classification loss.
     primary_code_loss_weight: float = 5.0
+    # Weight of the second residual code's classification loss.
     secondary_code_loss_weight: float = 0.5
     # Temperature of the code sampling softmax (the focal loss uses raw logits).
     bet_softmax_temperature: float = 0.1
@@ -82,12 +89,49 @@ class VQBeTConfig(PreTrainedConfig):
 
     # Optimizer / scheduler presets.
     optimizer_lr: float = 1e-4
+    # Adam (beta1, beta2) of the training preset.
     optimizer_betas: tuple[float, float] = (0.95, 0.999)
+    # Adam epsilon of the training preset.
     optimizer_eps: float = 1e-8
+    # Weight decay of the training preset.
     optimizer_weight_decay: float = 1e-6
+    # Learning rate of the VQ-VAE during its training phase.
     optimizer_vqvae_lr: float = 1e-3
+    # Weight decay of the VQ-VAE during its training phase.
     optimizer_vqvae_weight_decay: float = 1e-4
+    # Warm-up steps of the preset LR schedule.
     scheduler_warmup_steps: int = 500
+
+    # Numeric fields checked at construction (see `lerobot.configs.types.check_numbers`).
+    positive_fields: ClassVar[tuple[str, ...]] = (
+        "n_action_pred_token",
+        "action_chunk_size",
+        "crop_shape",
+        "spatial_softmax_num_keypoints",
+        "vqvae_n_embed",
+        "vqvae_embedding_dim",
+        "vqvae_enc_hidden_dim",
+        "gpt_block_size",
+        "gpt_input_dim",
+        "gpt_output_dim",
+        "gpt_n_layer",
+        "gpt_n_head",
+        "gpt_hidden_dim",
+        "bet_softmax_temperature",
+        "optimizer_lr",
+        "optimizer_eps",
+        "optimizer_vqvae_lr",
+    )
+    non_negative_fields: ClassVar[tuple[str, ...]] = (
+        "n_vqvae_training_steps",
+        "offset_loss_weight",
+        "primary_code_loss_weight",
+        "secondary_code_loss_weight",
+        "optimizer_weight_decay",
+        "optimizer_vqvae_weight_decay",
+        "scheduler_warmup_steps",
+    )
+    unit_interval_fields: ClassVar[tuple[str, ...]] = ("dropout", "optimizer_betas")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -160,6 +204,11 @@ class VQBeTConfig(PreTrainedConfig):
             num_warmup_steps=self.scheduler_warmup_steps,
             num_vqvae_training_steps=self.n_vqvae_training_steps,
         )
+
+    def unusable_input_features(self, features: dict[str, PolicyFeature]) -> list[str]:
+        """Everything but the cameras and 'observation.state' (e.g. PushT's keypoints in
+        'observation.environment_state'): the token layout has no slot for them."""
+        return [k for k, ft in features.items() if k != OBS_STATE and ft.type is not FeatureType.VISUAL]
 
     def validate_features(self) -> None:
         super().validate_features()

@@ -36,12 +36,17 @@ def aloha_cameras() -> dict[str, CameraConfig]:
 @RobotConfig.register_subclass("aloha")
 @dataclass(kw_only=True)
 class AlohaConfig(RobotConfig):
+    # Serial port of the left arm's motor bus.
     left_arm_port: str = "/dev/ttyDXL_follower_left"
+    # Serial port of the right arm's motor bus.
     right_arm_port: str = "/dev/ttyDXL_follower_right"
+    # Turn the motors' torque off when disconnecting.
     disable_torque_on_disconnect: bool = True
     # Per-step clamp of each commanded joint change (degrees; gripper in percent).
     max_relative_target: float | dict[str, float] | None = 5.0
+    # Cameras: name -> camera config ({type: opencv, index_or_path: ..., fps, width, height}).
     cameras: dict[str, CameraConfig] = field(default_factory=aloha_cameras)
+    # Joints in degrees; false -> -100..100.
     use_degrees: bool = True
 
 

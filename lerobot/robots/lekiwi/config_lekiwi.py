@@ -41,14 +41,19 @@ def default_teleop_keys() -> dict[str, str]:
 class LeKiwiConfig(RobotConfig):
     """SO-100 arm (ids 1-6) + 3 omni wheels (ids 7-9), all Feetech STS3215 on one bus."""
 
+    # Serial port of the motor bus on the robot's computer.
     port: str = "/dev/ttyACM0"
+    # Turn the motors' torque off when disconnecting.
     disable_torque_on_disconnect: bool = True
     # Per-step clamp of each commanded arm joint change (degrees; gripper percent). Wheels are not clamped.
     max_relative_target: float | dict[str, float] | None = None
+    # Cameras: name -> camera config ({type: opencv, index_or_path: ..., fps, width, height}).
     cameras: dict[str, CameraConfig] = field(default_factory=lekiwi_cameras)
+    # Arm joints in degrees; false -> -100..100.
     use_degrees: bool = True
     # Wheel radius and distance from the base centre to the wheels, in metres.
     wheel_radius: float = 0.05
+    # Distance from the base centre to the wheels, in metres.
     base_radius: float = 0.125
     # Wheel speed limit in raw units (ticks/s); commands are scaled down together to respect it.
     max_wheel_raw: int = 3000
@@ -77,7 +82,9 @@ class LeKiwiHostConfig:
 class LeKiwiClientConfig(RobotConfig):
     # Address of the robot running `python -m lerobot.robots.lekiwi.lekiwi_host`.
     remote_ip: str
+    # TCP port of the host's command socket.
     port_zmq_cmd: int = 5555
+    # TCP port of the host's observation socket.
     port_zmq_observations: int = 5556
     # Keyboard keys driving the base (with the `keyboard` teleoperator).
     teleop_keys: dict[str, str] = field(default_factory=default_teleop_keys)
@@ -85,5 +92,7 @@ class LeKiwiClientConfig(RobotConfig):
     camera_shapes: dict[str, list[int]] = field(
         default_factory=lambda: {"front": [480, 640, 3], "wrist": [640, 480, 3]}
     )
+    # Milliseconds to wait for an observation per poll.
     polling_timeout_ms: int = 15
+    # Seconds to wait for the host's first observation when connecting.
     connect_timeout_s: float = 5.0

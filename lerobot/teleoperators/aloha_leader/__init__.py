@@ -13,8 +13,11 @@ from lerobot.teleoperators.widowx import WidowX, WidowXConfig
 @TeleoperatorConfig.register_subclass("aloha_leader")
 @dataclass(kw_only=True)
 class AlohaLeaderConfig(TeleoperatorConfig):
+    # Serial port of the left leader arm's motor bus.
     left_arm_port: str = "/dev/ttyDXL_leader_left"
+    # Serial port of the right leader arm's motor bus.
     right_arm_port: str = "/dev/ttyDXL_leader_right"
+    # Joints in degrees; false -> -100..100.
     use_degrees: bool = True
 
 

@@ -26,6 +26,7 @@ from lerobot.teleoperators.teleoperator import Teleoperator
 class LeKiwiLeaderConfig(TeleoperatorConfig):
     # Serial port of the SO-100 leader arm (find it with `lerobot-find-port`).
     port: str
+    # Arm joints in degrees; false -> -100..100.
     use_degrees: bool = True
     # Keyboard backend for the base keys: auto, pynput, terminal or none (see the `keyboard` teleoperator).
     keyboard_backend: str = "auto"
