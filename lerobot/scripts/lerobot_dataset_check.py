@@ -7,30 +7,28 @@ repair (info.json totals, stats) through the writer's crash-safe commit, then ch
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from lerobot.utils.cli import ArgumentParser, command
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lerobot-dataset-check", description=__doc__.splitlines()[0])
+
+@command("lerobot-dataset-check")
+def main(args: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="lerobot-dataset-check", description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="the dataset folder (the one holding meta/info.json)")
     parser.add_argument("--fix", action="store_true", help="repair totals and stats (crash-safe)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args)
     from lerobot.datasets.tools.check import check_dataset, fix_dataset
 
-    try:
-        if not args.root.is_dir():
-            raise FileNotFoundError(f"{args.root} is not a folder: give the dataset folder (holding meta/).")
-        if args.fix:
-            fixed, problems = fix_dataset(args.root)
-            for p in fixed:
-                print(f"fixed: {p}")
-        else:
-            problems = check_dataset(args.root)
-    except (ValueError, OSError) as e:
-        print(f"lerobot-dataset-check: error: {e}".replace("\n", " "), file=sys.stderr)
-        return 2
+    if not args.root.is_dir():
+        raise FileNotFoundError(f"{args.root} is not a folder: give the dataset folder (holding meta/).")
+    if args.fix:
+        fixed, problems = fix_dataset(args.root)
+        for p in fixed:
+            print(f"fixed: {p}")
+    else:
+        problems = check_dataset(args.root)
     for p in problems:
         print(p)
     if problems:

@@ -24,6 +24,7 @@ from typing import Any
 import draccus
 
 from lerobot.configs.parser import parse
+from lerobot.utils.cli import UsageError, command
 
 
 @dataclass
@@ -227,22 +228,18 @@ def run(cfg: EditDatasetConfig) -> list[Path]:
     return outs
 
 
-def main(argv: list[str] | None = None) -> int:
-    from lerobot.datasets.writing.lock import DatasetLockedError
-
-    args = list(sys.argv[1:] if argv is None else argv)
+@command("lerobot-edit-dataset")
+def main(args: list[str] | None = None) -> int:
+    """Errors end as one line on stderr (lerobot/utils/cli.py): exit 2 for a user error."""
+    args = list(sys.argv[1:] if args is None else args)
+    if not any(a.startswith("--operation.type") for a in args) and not {"-h", "--help"} & set(args):
+        names = ", ".join(sorted(OperationConfig.get_known_choices()))
+        raise UsageError(f"--operation.type is required: one of {names}")
     try:
-        if not any(a.startswith("--operation.type") for a in args) and not {"-h", "--help"} & set(args):
-            names = ", ".join(sorted(OperationConfig.get_known_choices()))
-            raise ValueError(f"--operation.type is required: one of {names}.")
-        cfg = parse(EditDatasetConfig, args)
-        outs = run(cfg)
+        outs = run(parse(EditDatasetConfig, args))
     except DatasetProblemsError as e:
         print(f"lerobot-edit-dataset: {e}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError, DatasetLockedError, draccus.utils.DecodingError) as e:
-        print(f"lerobot-edit-dataset: error: {e}".replace("\n", " "), file=sys.stderr)
-        return 2
+        raise SystemExit(1) from None
     for out in outs:
         print(f"Wrote {out}")
     return 0

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import sys
 
+from lerobot.utils.cli import UsageError, command
 
-def main(argv: list[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
-    if argv and argv[0] in ("-h", "--help"):
+
+@command("lerobot-info")
+def main(args: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if args is None else args)
+    if args and args[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    if argv:
-        print(
-            f"lerobot-info: error: unexpected argument(s) {argv}; lerobot-info takes none.", file=sys.stderr
+    if args:
+        raise UsageError(
+            f"unexpected argument {args[0]!r}: lerobot-info takes no argument (--help says what it prints)"
         )
-        return 2
     from lerobot.datasets.tools.info import environment_report
 
     print("Copy-and-paste the text below in your GitHub issue.\n")

@@ -64,3 +64,11 @@ def assert_same_episodes(
                 assert np.array_equal(np.asarray(ra[k]), np.asarray(rb[k])), (s, k)
         assert rb["episode_index"] == [n] * (tb - fb)
         assert rb["index"] == list(range(fb, tb))
+
+
+def rc(main, args: list[str]) -> int:
+    """Exit status of a command's `main(args)` (errors end in SystemExit through lerobot/utils/cli.py)."""
+    try:
+        return main(args)
+    except SystemExit as e:
+        return e.code

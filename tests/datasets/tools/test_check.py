@@ -13,6 +13,7 @@ from lerobot.datasets.tools.check import check_dataset, fix_dataset
 from lerobot.scripts.lerobot_dataset_check import main
 from tests.datasets.conftest import FIXTURE_DATASETS
 from tests.datasets.factories import make_dataset
+from tests.datasets.tools.helpers import rc
 
 DATA = "data/chunk-000/file-000.parquet"
 VIDEO = "videos/observation.image/chunk-000/file-000.mp4"
@@ -60,7 +61,7 @@ def _one(problems, *needles):
 @pytest.mark.parametrize("name", FIXTURE_DATASETS)
 def test_every_fixture_is_clean(name, fixture_dataset_root, capsys):
     assert check_dataset(fixture_dataset_root(name)) == []
-    assert main([str(fixture_dataset_root(name))]) == 0
+    assert rc(main, [str(fixture_dataset_root(name))]) == 0
 
 
 def test_factory_dataset_is_clean(ds):
@@ -144,8 +145,8 @@ def test_wrong_totals_are_fixed(ds):
 def test_stale_dataset_stats_are_fixed(ds, capsys):
     _edit_json(ds / "meta/stats.json", lambda d: d["action"].update(mean=[5.0] * 6))
     _one(check_dataset(ds), "meta/stats.json", "dataset stats of 'action' stat 'mean' are stale")
-    assert main([str(ds)]) == 1
-    assert main([str(ds), "--fix"]) == 0
+    assert rc(main, [str(ds)]) == 1
+    assert rc(main, [str(ds), "--fix"]) == 0
     assert check_dataset(ds) == []
 
 
@@ -167,6 +168,6 @@ def test_episode_stats_inconsistent_with_data(ds):
 
 
 def test_cli_usage_error_is_one_line_exit_2(tmp_path, capsys):
-    assert main([str(tmp_path / "nope")]) == 2
+    assert rc(main, [str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "is not a folder" in err
