@@ -266,8 +266,32 @@ def _recompute_stats(info: dict, meta, per_episode: dict[int, dict]) -> dict[int
     return out
 
 
+def _check_camera_stats(info, meta, reader, problems) -> None:
+    """Camera stats (not recomputed: that needs decoding) are per channel, (C, 1, 1), in [0, 1]."""
+    cameras = [k for k, ft in info["features"].items() if ft["dtype"] in CAMERA_DTYPES]
+    for ep, stats in meta.episodes_stats.items():
+        for key in cameras:
+            for name in ("min", "max", "mean"):
+                value = stats.get(key, {}).get(name)
+                if value is None:
+                    continue
+                arr = np.asarray(value, np.float64)
+                channels = info["features"][key]["shape"][-1]
+                if arr.shape != (channels, 1, 1) or not ((arr >= 0) & (arr <= 1)).all():
+                    problems.append(
+                        Problem(
+                            reader.EPISODE_STATS_SOURCE,
+                            f"stats of camera '{key}' stat '{name}' must be ({channels}, 1, 1) values in [0, 1], "
+                            f"got shape {arr.shape} {arr.ravel()[:3]}",
+                            ep,
+                        )
+                    )
+                    break
+
+
 def _check_stats(info, meta, reader, recomputed, problems) -> dict:
     """Compare stored episode stats and the dataset stats with the data; returns the corrected episode stats."""
+    _check_camera_stats(info, meta, reader, problems)
     corrected = {}
     for ep, stats in recomputed.items():
         stored = meta.episodes_stats.get(ep, {})

@@ -171,3 +171,17 @@ def test_cli_usage_error_is_one_line_exit_2(tmp_path, capsys):
     assert rc(main, [str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "is not a folder" in err
+
+
+def test_camera_stats_out_of_range(ds):
+    def scale(t):
+        col = "stats/observation.image/mean"
+        return _set(t, col, [(np.asarray(v) * 255).tolist() for v in t.column(col).to_pylist()])
+
+    _edit_table(ds / EPISODES, scale)
+    _one(
+        check_dataset(ds),
+        "meta/episodes, episode 0",
+        "stats of camera 'observation.image' stat 'mean'",
+        "[0, 1]",
+    )
