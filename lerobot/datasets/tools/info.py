@@ -4,9 +4,12 @@ pasted into a bug report."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
+import os
 import platform
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -68,6 +71,21 @@ def _version(dist: str) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence what native encoders print on stderr when opened (SVT-AV1 / x265 banners)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _can_open(av, name: str, mode: str) -> bool:
     """The codec exists in this FFmpeg build and opens here (a hardware encoder needs its device)."""
     try:
@@ -95,7 +113,8 @@ def _codecs() -> tuple[str, list[str], list[str]]:
         ffmpeg = f"FFmpeg {av.ffmpeg_version_info} ({ffmpeg})"
     encoders, decoders = [], []
     for names, mode, out in ((ENCODERS, "w", encoders), (DECODERS, "r", decoders)):
-        out += [name for name in names if _can_open(av, name, mode)]
+        with _quiet_stderr():
+            out += [name for name in names if _can_open(av, name, mode)]
     return ffmpeg, encoders, decoders
 
 
