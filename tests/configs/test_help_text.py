@@ -56,6 +56,7 @@ def command_configs() -> dict[str, type]:
     from lerobot.configs.eval import EvalPipelineConfig
     from lerobot.configs.train import TrainPipelineConfig
     from lerobot.scripts.control_robot import ControlPipelineConfig
+    from lerobot.scripts.lerobot_edit_dataset import EditDatasetConfig
     from lerobot.scripts.lerobot_calibrate import CalibrateConfig
     from lerobot.scripts.lerobot_record import RecordConfig
     from lerobot.scripts.lerobot_replay import ReplayConfig
@@ -67,7 +68,7 @@ def command_configs() -> dict[str, type]:
         "lerobot-train": TrainPipelineConfig, "lerobot-eval": EvalPipelineConfig, "lerobot-record": RecordConfig,
         "lerobot-replay": ReplayConfig, "lerobot-teleoperate": TeleoperateConfig,
         "lerobot-calibrate": CalibrateConfig, "lerobot-setup-motors": SetupConfig,
-        "control_robot.py": ControlPipelineConfig,
+        "control_robot.py": ControlPipelineConfig, "lerobot-edit-dataset": EditDatasetConfig,
     }  # fmt: skip
 
 
@@ -110,6 +111,7 @@ ARGPARSE_COMMANDS = {
     "convert": "lerobot.datasets.convert",
     "lerobot-dataset-viz-html": "lerobot.scripts.visualize_dataset_html",
     "push_dataset_to_hub": "lerobot.scripts.push_dataset_to_hub",
+    "lerobot-dataset-check": "lerobot.scripts.lerobot_dataset_check",
 }
 
 
@@ -129,7 +131,8 @@ def test_every_command_is_checked_here():
         "lerobot.scripts.train", "lerobot.scripts.eval", "lerobot.scripts.lerobot_record",
         "lerobot.scripts.lerobot_replay", "lerobot.scripts.lerobot_teleoperate",
         "lerobot.scripts.lerobot_calibrate", "lerobot.scripts.lerobot_setup_motors",
-        "lerobot.scripts.control_robot",
+        "lerobot.scripts.control_robot", "lerobot.scripts.lerobot_edit_dataset",
+        "lerobot.scripts.lerobot_info",  # takes no option (tests/scripts/test_cli_errors.py)
     }  # fmt: skip
     assert modules - checked == set()
 

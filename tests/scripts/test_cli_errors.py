@@ -79,6 +79,12 @@ CASES: dict[str, tuple[tuple[list[str], str], tuple[list[str], str]]] = {
         (["--from", "v2.1", "--to", "v3.0", "--chunks-sise", "3", "a", "b"], "--chunks-sise; did you mean --chunks-size?"),
         (["--from", "v1.6", "--to", "v3.0", "a", "b"], "--from: invalid choice: 'v1.6'"),
     ),
+    "lerobot-edit-dataset": (
+        (["--operation.type=delete_episodes", "--operation.episode_indice=[0]"], "--operation.episode_indice; did you mean --operation.episode_indices?"),
+        (["--operation.type=delete_episodes", "--operation.episode_indices=abc"], "--operation.episode_indices: "),
+    ),
+    "lerobot-dataset-check": ((["--fxi", "ds"], "--fxi; did you mean --fix?"), (["no/such/ds"], "no/such/ds is not a folder")),
+    "lerobot-info": ((["--verbose"], "unexpected argument '--verbose'"), (["x"], "lerobot-info takes no argument")),
 }  # fmt: skip
 # The scripts that are the module of a console script, and the console script they implement.
 SCRIPT_OF = {
@@ -95,6 +101,9 @@ SCRIPT_OF = {
     "demo.py": "demo.py",
     "visualize_dataset_html.py": "lerobot-dataset-viz-html",
     "push_dataset_to_hub.py": "push_dataset_to_hub.py",
+    "lerobot_edit_dataset.py": "lerobot-edit-dataset",
+    "lerobot_dataset_check.py": "lerobot-dataset-check",
+    "lerobot_info.py": "lerobot-info",
 }
 
 
