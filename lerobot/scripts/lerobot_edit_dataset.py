@@ -93,10 +93,13 @@ class ModifyTasksConfig(OperationConfig):
 @OperationConfig.register_subclass("convert_image_to_video")
 @dataclass
 class ConvertImageToVideoConfig(OperationConfig):
-    # Codec options as the writer's (lerobot.datasets.video_encoding.VideoEncodingConfig).
+    # Video codec, as the writer's (lerobot/datasets/video_encoding.py): libsvtav1, h264, hevc.
     vcodec: str = "libsvtav1"
+    # Pixel format of the encoded frames.
     pix_fmt: str = "yuv420p"
+    # Keyframe interval in frames (GOP size); a small value keeps seeking cheap.
     g: int | None = 2
+    # Constant rate factor: lower is higher quality and larger files.
     crf: int | None = 30
 
 
@@ -123,6 +126,8 @@ class CheckConfig(OperationConfig):
 
 @dataclass
 class EditDatasetConfig:
+    # The edit: --operation.type=delete_episodes|split|merge|remove_feature|add_feature|modify_tasks|
+    # convert_image_to_video|reencode|info|check, with its fields as --operation.<field>.
     operation: OperationConfig
     # The dataset to edit (its folder is --root, or $HF_LEROBOT_HOME/<repo_id>).
     repo_id: str | None = None

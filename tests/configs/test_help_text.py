@@ -56,8 +56,8 @@ def command_configs() -> dict[str, type]:
     from lerobot.configs.eval import EvalPipelineConfig
     from lerobot.configs.train import TrainPipelineConfig
     from lerobot.scripts.control_robot import ControlPipelineConfig
-    from lerobot.scripts.lerobot_edit_dataset import EditDatasetConfig
     from lerobot.scripts.lerobot_calibrate import CalibrateConfig
+    from lerobot.scripts.lerobot_edit_dataset import EditDatasetConfig
     from lerobot.scripts.lerobot_record import RecordConfig
     from lerobot.scripts.lerobot_replay import ReplayConfig
     from lerobot.scripts.lerobot_setup_motors import SetupConfig

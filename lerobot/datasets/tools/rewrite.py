@@ -43,8 +43,9 @@ from lerobot.datasets.video_encoding import (
     probe_video_info,
 )
 from lerobot.datasets.video_utils import decode_video_frames
+from lerobot.datasets.writing.episode import video_config_from_info
 from lerobot.datasets.writing.frames import fsync_dir, new_info, write_json_file
-from lerobot.datasets.writing.writer import CODEBASE_VERSION, _video_config_from_info
+from lerobot.datasets.writing.writer import CODEBASE_VERSION
 
 # Columns every v3.0 data file holds besides the user features; the three renumbered ones are rewritten.
 RENUMBERED = ("index", "episode_index", "task_index")
@@ -179,7 +180,7 @@ def _camera_segment(
             pass
         out.unlink(missing_ok=True)
         frames = _decode_episode_video(src, row, key)
-        config = _video_config_from_info(src.info)
+        config = video_config_from_info(src.info)
     elif how == "reencode":
         frames = _decode_episode_video(src, row, key)
         config = spec.video_config or VideoEncodingConfig()
