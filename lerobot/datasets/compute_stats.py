@@ -1,4 +1,4 @@
-"""Dataset statistics (spec §1.4).
+"""Dataset statistics (docs/dataset_format.md).
 
 Stats are a nested dict `{feature: {stat: np.ndarray}}` with stats `min`, `max`, `mean`, `std`, `count`
 (and, in v3-era datasets, the quantiles `q01`, `q10`, `q50`, `q90`, `q99`). Vector features have arrays
@@ -23,7 +23,7 @@ def _check_stats_dict(stats: dict[str, np.ndarray], where: str) -> None:
 
 
 def aggregate_feature_stats(stats_ft_list: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Aggregate one feature's stats over several episodes (or datasets), as spec §1.4.
+    """Aggregate one feature's stats over several episodes (or datasets), as docs/dataset_format.md says.
 
     min/max elementwise, count summed, mean count-weighted, std from the pooled variance
     `sum(count_i * (std_i^2 + (mean_i - mean)^2)) / sum(count_i)`. Quantiles, when every input has them,
@@ -88,7 +88,7 @@ def serialize_stats(stats: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[s
 # Per-episode stats computation (write side) goes below this line.
 # ----------------------------------------------------------------------------------------------------
 #
-# Per-episode stats (spec §1.4), computed by the writer at `save_episode()`. Departures from the reference,
+# Per-episode stats (docs/dataset_format.md), computed by the writer at `save_episode()`. Departures from the reference,
 # on purpose: camera `std` is accumulated in float64 (the 0.4.4 writer squares uint8 values and overflows,
 # writing std = 0 for every camera: fixtures README pitfall 1), and vector stats are float64 (the
 # reference's float32 E[x^2]-E[x]^2 differs in the 5th-6th digit). Quantiles come from a 5000-bin

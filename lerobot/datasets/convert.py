@@ -1,4 +1,4 @@
-"""Convert datasets between codebase v2.1 and v3.0, losslessly (spec §1.2, §1.3).
+"""Convert datasets between codebase v2.1 and v3.0, losslessly (docs/dataset_format.md).
 
     python -m lerobot.datasets.convert --from v2.1 --to v3.0 SRC DST
     python -m lerobot.datasets.convert --from v3.0 --to v2.1 SRC DST
@@ -136,7 +136,7 @@ def convert_v21_to_v30(
     for key, ft in info["features"].items():
         ft = dict(ft)
         if ft["dtype"] != "video":
-            ft["fps"] = fps  # what the reference's converter adds (spec §1.1)
+            ft["fps"] = fps  # what the reference's converter adds (docs/dataset_format.md)
         features[key] = ft
     video_keys = [k for k, ft in features.items() if ft["dtype"] == "video"]
     schema = data_schema(features)

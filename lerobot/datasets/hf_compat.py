@@ -1,4 +1,4 @@
-"""HF `datasets` views of a loaded LeRobotDataset: `hf_features` and `hf_dataset` (spec §2.3).
+"""HF `datasets` views of a loaded LeRobotDataset: `hf_features` and `hf_dataset`.
 
 Scripts written against the reference do `ds.hf_dataset["episode_index"]`, `ds.hf_dataset[i]`,
 `ds.hf_dataset.select_columns("action")`, `ds.hf_dataset.unique("task_index")`. Here the frames are read

@@ -1,4 +1,4 @@
-"""`LeRobotDatasetMetadata`: the `meta/` folder of a LeRobot dataset (spec §2.1), for codebase v2.x and v3.x.
+"""`LeRobotDatasetMetadata`: the `meta/` folder of a LeRobot dataset, for codebase v2.x and v3.x.
 
 Reads info.json (validated), tasks, the episode table and stats through the version readers in
 `lerobot.datasets.formats`, and downloads missing metadata from the Hub (`lerobot.datasets.hub`).
@@ -30,11 +30,11 @@ from lerobot.utils.constants import hf_lerobot_home
 
 
 class LeRobotDatasetMetadata:
-    """The `meta/` folder of a dataset: info, features, tasks, episodes, stats (spec §2.1).
+    """The `meta/` folder of a dataset: info, features, tasks, episodes, stats.
 
     v2.x: `tasks` is `{task_index: str}`, `episodes` is `{episode_index: {"episode_index","tasks","length"}}`.
     v3.x: `tasks` is a pandas DataFrame indexed by task string (column `task_index`), `episodes` is an
-    `EpisodesTable` (one row per episode, the columns of spec §1.3 without `stats/*`).
+    `EpisodesTable` (one row per episode, the columns of docs/dataset_format.md without `stats/*`).
     """
 
     def __init__(

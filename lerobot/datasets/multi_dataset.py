@@ -1,4 +1,4 @@
-"""`MultiLeRobotDataset` (spec §2.5): several LeRobotDatasets concatenated into one index space.
+"""`MultiLeRobotDataset`: several LeRobotDatasets concatenated into one index space.
 
 Only features present in every dataset are kept (the others are listed in `disabled_features` and dropped
 from items); each item gets `dataset_index` (0-dim int64 tensor), the position of its dataset in `repo_ids`.

@@ -1,4 +1,4 @@
-"""Image augmentations for camera frames, in plain torch (spec §1.7; no torchvision dependency).
+"""Image augmentations for camera frames, in plain torch (no torchvision dependency).
 
 Inputs are float images in [0, 1] of shape (..., C, H, W) with C = 3 (RGB), e.g. a dataset item's
 (C, H, W) frame or a (T, C, H, W) time window; outputs keep shape and dtype and stay in [0, 1].

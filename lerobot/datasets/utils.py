@@ -10,7 +10,7 @@ from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_PREFIX, REWARD
 
 
 def dataset_to_policy_features(features: dict[str, dict]) -> dict[str, PolicyFeature]:
-    """Map dataset features to the policy's view of them (spec §1.1 "Feature -> policy type mapping").
+    """Map dataset features to the policy's view of them (docs/dataset_format.md).
 
     `image`/`video` -> VISUAL with the shape made channel-first; `observation.environment_state` -> ENV;
     any other `observation*` key -> STATE; `action` -> ACTION; everything else is not a policy feature.
@@ -54,7 +54,7 @@ def format_ranges(values: list[int]) -> str:
 def check_delta_timestamps(
     delta_timestamps: dict, fps: float, tolerance_s: float, features: dict
 ) -> dict[str, list[int]]:
-    """Validate `delta_timestamps` (spec §1.6) and turn them into frame offsets `round(dt * fps)`."""
+    """Validate `delta_timestamps` (docs/dataset_format.md) and turn them into frame offsets `round(dt * fps)`."""
     if not isinstance(delta_timestamps, dict):
         raise ValueError(
             f"delta_timestamps must be a dict of feature key -> list of seconds, got {delta_timestamps!r}."
@@ -84,7 +84,7 @@ def check_delta_timestamps(
 
 
 def resolve_delta_timestamps(policy_cfg, ds_meta) -> dict[str, list[float]] | None:
-    """The time windows a policy needs, in seconds, for the features of a dataset (spec §1.6).
+    """The time windows a policy needs, in seconds, for the features of a dataset (docs/dataset_format.md).
 
     `policy_cfg` exposes `observation_delta_indices`, `action_delta_indices`, `reward_delta_indices`
     (frame offsets, or None for "no window"); `ds_meta` exposes `features` and `fps`. Every `observation.*`
@@ -109,7 +109,7 @@ IMAGENET_STATS = {"mean": [[[0.485]], [[0.456]], [[0.406]]], "std": [[[0.229]], 
 
 
 def with_imagenet_stats(stats: dict[str, dict[str, np.ndarray]], camera_keys: list[str]) -> dict:
-    """A copy of `stats` whose camera features have ImageNet mean/std (float32 (3,1,1)), spec §1.4.
+    """A copy of `stats` whose camera features have ImageNet mean/std (float32 (3,1,1)) (docs/dataset_format.md).
 
     What the reference's training does when `dataset.use_imagenet_stats` is true (the default); min, max,
     count and quantiles are kept. Cameras without stats get only mean/std.

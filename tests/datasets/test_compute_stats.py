@@ -1,4 +1,4 @@
-"""Stats aggregation (spec §1.4): pooled std, count-weighted mean and quantiles, min/max envelopes."""
+"""Stats aggregation (docs/dataset_format.md): pooled std, count-weighted mean and quantiles, min/max envelopes."""
 
 import numpy as np
 import pytest

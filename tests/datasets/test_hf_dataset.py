@@ -1,4 +1,4 @@
-"""`LeRobotDataset.hf_dataset` / `hf_features` (spec §2.3): HF `datasets` views of the loaded frames.
+"""`LeRobotDataset.hf_dataset` / `hf_features`: HF `datasets` views of the loaded frames.
 
 Checked on the reference fixtures (v2.1 and v3.0, with and without an image column), on factory datasets
 with image/string/float64/int32/2-D features, on a Hub download, and while a dataset is being recorded.

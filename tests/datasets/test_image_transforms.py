@@ -1,4 +1,4 @@
-"""Image transforms (spec §1.7) in plain torch: shapes, ranges, maths, seeding, subset sampling by weight."""
+"""Image transforms in plain torch: shapes, ranges, maths, seeding, subset sampling by weight."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""MultiLeRobotDataset (spec §2.5) over the fixture datasets."""
+"""MultiLeRobotDataset over the fixture datasets."""
 
 import json
 import shutil

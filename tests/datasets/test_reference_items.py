@@ -92,7 +92,7 @@ def test_metadata_matches_reference(reference_fixtures, name):
 
 @pytest.mark.parametrize("name", FIXTURE_DATASETS)
 def test_item_contract(reference_fixtures, name):
-    """Spec §2.3 types: 0-dim tensors for [1] features, task str, (C,H,W) float in [0,1]; uint8 on request."""
+    """Item types: 0-dim tensors for [1] features, task str, (C,H,W) float in [0,1]; uint8 on request."""
     root = reference_fixtures / "datasets" / name
     ds = LeRobotDataset(f"local/{name}", root=root)
     item = ds[len(ds) - 1]

@@ -1,4 +1,4 @@
-"""EpisodeAwareSampler (spec §2.7)."""
+"""EpisodeAwareSampler."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""`LeRobotDataset.create / add_frame / save_episode / finalize / resume` (spec §2.4): what is written
+"""`LeRobotDataset.create / add_frame / save_episode / finalize / resume`: what is written
 reads back through the library's reader with identical values."""
 
 import numpy as np

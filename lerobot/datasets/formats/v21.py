@@ -1,4 +1,4 @@
-"""Reader for codebase v2.0 / v2.1 datasets (spec §1.2): one parquet and one mp4 per episode.
+"""Reader for codebase v2.0 / v2.1 datasets (docs/dataset_format.md): one parquet and one mp4 per episode.
 
 meta/info.json, meta/episodes.jsonl, meta/tasks.jsonl and meta/episodes_stats.jsonl (v2.1) or the global
 meta/stats.json (v2.0, used as the stats of every episode).

@@ -310,7 +310,7 @@ def _stat_type(dtype: str, stat: str, ndim: int) -> pa.DataType:
 
 
 def episodes_schema(features: dict[str, dict], stat_names: tuple[str, ...] = STAT_NAMES) -> pa.Schema:
-    """Columns of meta/episodes/*.parquet in the reference's order (spec §1.3)."""
+    """Columns of meta/episodes/*.parquet in the reference's order (docs/dataset_format.md)."""
     fields = [
         pa.field("episode_index", pa.int64()),
         pa.field("tasks", pa.list_(pa.field("element", pa.string()))),

@@ -58,7 +58,7 @@ def fsync_dir(path: Path) -> None:
 
 
 def build_features(features: dict[str, dict], use_videos: bool) -> dict[str, dict]:
-    """Validate the user features and append the default ones (spec §1.1). With `use_videos=False`,
+    """Validate the user features and append the default ones (docs/dataset_format.md). With `use_videos=False`,
     `video` features are stored as `image` (PNG in the parquet)."""
     if not isinstance(features, dict) or not features:
         raise ValueError("features must be a non-empty dict {key: {'dtype', 'shape', 'names'}}.")

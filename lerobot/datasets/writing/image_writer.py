@@ -1,6 +1,6 @@
 """Temporary PNG frames written while recording, optionally by a thread or process pool.
 
-Layout (spec §1.3): `<root>/images/<camera_key>/episode-000000/frame-000000.png`. The PNGs feed the video
+Layout (docs/dataset_format.md): `<root>/images/<camera_key>/episode-000000/frame-000000.png`. The PNGs feed the video
 encoder (video features) or are embedded into the data parquet (image features), and are deleted once
 the episode is saved. With `num_processes == num_threads == 0` frames are written synchronously by the
 caller; otherwise `submit` returns at once and `wait_until_done()` blocks until every queued frame is on
