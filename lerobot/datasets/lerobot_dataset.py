@@ -134,7 +134,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         if image_transforms is not None and not callable(image_transforms):
             raise TypeError(f"image_transforms must be callable, got {type(image_transforms).__name__}.")
         if meta.info and meta.video_keys:
-            from lerobot.datasets.video_utils import check_video_backend
+            from lerobot.datasets.video.decoding import check_video_backend
 
             check_video_backend(video_backend)  # fail at construction, not in the first worker
         self.meta = meta
@@ -396,11 +396,24 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         out = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W) uint8
         return out if self.return_uint8 else out.float().div_(255)
 
-    def _decode_video(self, key: str, idx: int, rows: np.ndarray) -> torch.Tensor:
-        from lerobot.datasets.video_utils import decode_video_frames
-
+    def _video_request(self, key: str, idx: int, rows: np.ndarray) -> tuple[Path, list[float], str]:
+        """(mp4 path, query timestamps in the file, key) of the frames of `rows` (rows of idx's episode)."""
         path, from_ts = self._video_files[key][self._row_ep_pos[idx]]
-        query_ts = (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist()
+        return path, (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist(), key
+
+    def _check_frame_shape(self, key: str, path: Path, frames: torch.Tensor) -> torch.Tensor:
+        h, w, c = self.meta.features[key]["shape"]
+        if tuple(frames.shape[1:]) != (c, h, w):
+            raise DatasetFormatError(
+                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
+                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
+            )
+        return frames
+
+    def _decode_video(self, key: str, idx: int, rows: np.ndarray) -> torch.Tensor:
+        from lerobot.datasets.video.decoding import decode_video_frames
+
+        path, query_ts, _ = self._video_request(key, idx, rows)
         frames = decode_video_frames(
             path,
             query_ts,
@@ -409,13 +422,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             video_key=key,
             return_uint8=self.return_uint8,
         )
-        h, w, c = self.meta.features[key]["shape"]
-        if tuple(frames.shape[1:]) != (c, h, w):
-            raise DatasetFormatError(
-                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
-                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
-            )
-        return frames
+        return self._check_frame_shape(key, path, frames)
 
     def set_image_transforms(self, image_transforms: Callable | None) -> None:
         if image_transforms is not None and not callable(image_transforms):
@@ -425,9 +432,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
     def clear_image_transforms(self) -> None:
         self.image_transforms = None
 
-    def __getitem__(self, idx) -> dict | list[dict]:
-        if isinstance(idx, slice):  # ds[a:b] -> list of items (as the reference's newest main)
-            return [self[i] for i in range(*idx.indices(self.num_frames))]
+    def _check_index(self, idx) -> int:
         if isinstance(idx, torch.Tensor) and idx.numel() == 1:
             idx = int(idx.item())
         if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
@@ -437,18 +442,68 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             idx += n
         if not 0 <= idx < n:
             raise IndexError(f"index {idx} out of range for dataset '{self.repo_id}' of length {n}.")
-        idx = int(idx)
+        return int(idx)
+
+    def _windows(self, idx: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per distinct offsets array of the plan (by id): (rows clipped to idx's episode, is_pad)."""
         pos = self._row_ep_pos[idx]
         start, last = int(self._ep_from_rel[pos]), int(self._ep_to_rel[pos]) - 1
-        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per distinct offsets: (rows, is_pad)
+        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for _, _, _, offsets in self._plan:
+            if offsets is not None and id(offsets) not in windows:
+                query = idx + offsets
+                windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
+        return windows
+
+    def __getitem__(self, idx) -> dict | list[dict]:
+        if isinstance(idx, slice):  # ds[a:b] -> list of items (as the reference's newest main)
+            return [self[i] for i in range(*idx.indices(self.num_frames))]
+        return self._item(self._check_index(idx))
+
+    def __getitems__(self, indices) -> list[dict]:
+        """Items of a whole batch (a DataLoader with a batch sampler or `batch_size` calls this in its worker).
+
+        Equal to `[self[i] for i in indices]`, but the video frames of the whole batch are decoded together,
+        grouped by file (`lerobot.datasets.video.decoding.decode_frame_requests`): one seek per run of nearby
+        frames, each frame decoded once even when overlapping windows or repeated indices share it.
+        """
+        idxs = [self._check_index(i) for i in indices]
+        video_plan = [(key, off) for key, kind, _, off in self._plan if kind == "video"]
+        if not video_plan:
+            return [self._item(idx) for idx in idxs]
+        from lerobot.datasets.video.decoding import decode_frame_requests
+
+        windows = [self._windows(idx) for idx in idxs]
+        requests = []
+        for idx, win in zip(idxs, windows, strict=True):
+            for key, off in video_plan:
+                rows = np.array([idx]) if off is None else win[id(off)][0]
+                requests.append(self._video_request(key, idx, rows))
+        frames = decode_frame_requests(
+            requests, self.tolerance_s, self.video_backend, return_uint8=self.return_uint8
+        )
+        items = []
+        k = 0
+        for idx, win in zip(idxs, windows, strict=True):
+            videos = {}
+            for key, _ in video_plan:
+                videos[key] = self._check_frame_shape(key, requests[k][0], frames[k])
+                k += 1
+            items.append(self._item(idx, win, videos))
+        return items
+
+    def _item(
+        self, idx: int, windows: dict | None = None, videos: dict[str, torch.Tensor] | None = None
+    ) -> dict:
+        """Item `idx` (checked); `windows` from `_windows(idx)` and `videos` (key -> decoded (T, C, H, W)
+        frames) when the caller already has them (batches), else computed/decoded here."""
+        if windows is None:
+            windows = self._windows(idx)
         item: dict = {}
         for key, kind, col, offsets in self._plan:
             if offsets is None:
                 rows = np.array([idx])
             else:
-                if id(offsets) not in windows:
-                    query = idx + offsets
-                    windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
                 rows, pad = windows[id(offsets)]
                 item[f"{key}_is_pad"] = torch.from_numpy(pad)
             if kind == "array":
@@ -456,9 +511,10 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             elif kind == "object":
                 item[key] = col[idx] if offsets is None else list(col[rows])
             else:
-                frames = (
-                    self._decode_video(key, idx, rows) if kind == "video" else self._decode_images(key, rows)
-                )
+                if kind == "video":
+                    frames = videos[key] if videos is not None else self._decode_video(key, idx, rows)
+                else:
+                    frames = self._decode_images(key, rows)
                 item[key] = frames if offsets is not None else frames[0]  # (T, C, H, W) or (C, H, W)
         if self.image_transforms is not None:
             for key in self.meta.camera_keys:

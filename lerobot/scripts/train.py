@@ -124,6 +124,10 @@ def make_dataset(cfg: TrainPipelineConfig):
         delta_timestamps=resolve_delta_timestamps(cfg.policy, meta),
         revision=ds_cfg.revision,
         video_backend=ds_cfg.video_backend,
+        # uint8 camera frames (4x fewer bytes from the workers); the policy's normalization turns them into
+        # float `x / 255` on its device, the same values (lerobot/policies/normalize.py). The image
+        # transforms work on float frames, so with them the dataset converts as before.
+        return_uint8=transforms is None,
         meta=meta,  # read once, shared with the policy (below) and the sampler (through the dataset)
     )
     stats = meta.stats
@@ -278,11 +282,15 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
         frame_indices(dataset, policy.config), cfg.batch_size, seed=cfg.seed or 0, start_batch=step,
         rank=dist.rank, world_size=dist.world_size,
     )  # fmt: skip
+    # Each worker gets whole batches and decodes a batch's frames grouped by video file, each frame once
+    # (LeRobotDataset.__getitems__); the main process only receives the collated (uint8) batches.
     dataloader = torch.utils.data.DataLoader(
         dataset,
         batch_sampler=sampler,
         num_workers=cfg.num_workers,
         pin_memory=device.type == "cuda",
+        persistent_workers=cfg.num_workers > 0,
+        prefetch_factor=2 if cfg.num_workers > 0 else None,
         generator=torch.Generator().manual_seed(cfg.seed or 0),  # keeps the global RNG untouched
     )
     batches = iter(dataloader)
