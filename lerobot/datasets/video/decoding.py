@@ -346,26 +346,28 @@ def decode_frame_requests(
     Errors are those of `decode_video_frames`.
     """
     check_video_backend(backend)
-    wanted: dict[Path, set[float]] = {}
+    wanted: dict[str, set[float]] = {}  # str keys: hashing/comparing Path objects costs more than decoding
+    keys: dict[str, str | None] = {}  # the first request's key names the file in errors
     normalized = []
     for video_path, timestamps, video_key in requests:
         if len(timestamps) == 0:
             raise ValueError(
                 f"decode_frame_requests needs at least one timestamp per request (file {video_path})."
             )
-        path = Path(video_path)
+        path = str(video_path)
         ts = [float(t) for t in timestamps]
-        wanted.setdefault(path, set()).update(ts)
-        normalized.append((path, ts, video_key))
-    keys = {path: key for path, _, key in reversed(normalized)}  # the first request's key names the file
-    decoded: dict[Path, dict[float, np.ndarray]] = {}
+        if path not in wanted:
+            wanted[path], keys[path] = set(), video_key
+        wanted[path].update(ts)
+        normalized.append((path, ts))
+    decoded: dict[str, dict[float, np.ndarray]] = {}
     for path, times in wanted.items():
         queries = sorted(times)
-        reader = _READERS.get(path)
+        reader = _READERS.get(Path(path))
         with reader.lock:
             frames = reader.decode_sorted(queries, tolerance_s, keys[path])
         decoded[path] = dict(zip(queries, frames, strict=True))
-    return [_frames_to_tensor([decoded[path][t] for t in ts], return_uint8) for path, ts, _ in normalized]
+    return [_frames_to_tensor([decoded[path][t] for t in ts], return_uint8) for path, ts in normalized]
 
 
 def _frames_to_tensor(frames: list[np.ndarray], return_uint8: bool) -> torch.Tensor:
