@@ -9,10 +9,10 @@ defaults, written by lerobot's own DatasetWriter; `--cameras` cameras of the sam
 configuration (time windows or not, 0/1/2 DataLoader workers) it prints
 
 * `loader`: samples/s of the training path: `LeRobotDataset(..., return_uint8=True)` through
-  `torch.utils.data.DataLoader(batch_sampler=<batches of 32 of a shuffled order>, num_workers=N,
-  persistent_workers=True, prefetch_factor=2)` as `lerobot-train` builds it (each worker decodes whole
-  batches, frames grouped by video file: `LeRobotDataset.__getitems__`), counted once every worker has
-  delivered a batch (start-up excluded);
+  `lerobot.datasets.loading.make_dataloader(dataset, <batches of 32 of a shuffled order>, num_workers=N)` as
+  `lerobot-train` builds it (persistent workers, prefetch 2; each worker builds whole batches column-wise,
+  frames decoded grouped by video file, each once: `LeRobotDataset.get_batch`), counted from `iter(loader)`
+  (worker start-up included) to the last batch;
 * `raw`: samples/s of plain PyAV decoding exactly the same frames, sample after sample in the same order,
   with the same number of processes (max(1, N); the order is split into N contiguous shares), every
   container kept open (seek to the keyframe before a sample's first query, decode forward, pick the nearest
@@ -50,6 +50,7 @@ from av.video.reformatter import VideoReformatter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
+from lerobot.datasets.loading import make_dataloader
 from lerobot.datasets.video.encoding import VideoEncodingConfig
 from lerobot.datasets.writing.writer import DatasetWriter
 
@@ -219,13 +220,7 @@ def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> 
     `order`, and the number of samples. Everything is counted, from `iter(loader)` (worker start-up
     included) to the last batch (the workers are persistent, so still alive to read their CPU time)."""
     batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_sampler=batches,
-        num_workers=num_workers,
-        persistent_workers=num_workers > 0,
-        prefetch_factor=2 if num_workers > 0 else None,
-    )
+    loader = make_dataloader(dataset, batches, num_workers=num_workers)
     cpu = time.process_time()
     start = time.perf_counter()
     it = iter(loader)

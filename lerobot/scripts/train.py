@@ -282,15 +282,15 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
         frame_indices(dataset, policy.config), cfg.batch_size, seed=cfg.seed or 0, start_batch=step,
         rank=dist.rank, world_size=dist.world_size,
     )  # fmt: skip
-    # Each worker gets whole batches and decodes a batch's frames grouped by video file, each frame once
-    # (LeRobotDataset.__getitems__); the main process only receives the collated (uint8) batches.
-    dataloader = torch.utils.data.DataLoader(
+    # Each worker builds whole batches column-wise, decoding a batch's frames grouped by video file, each
+    # frame once (lerobot/datasets/loading.py); the main process only receives the (uint8) batches.
+    from lerobot.datasets.loading import make_dataloader
+
+    dataloader = make_dataloader(
         dataset,
-        batch_sampler=sampler,
+        sampler,
         num_workers=cfg.num_workers,
         pin_memory=device.type == "cuda",
-        persistent_workers=cfg.num_workers > 0,
-        prefetch_factor=2 if cfg.num_workers > 0 else None,
         generator=torch.Generator().manual_seed(cfg.seed or 0),  # keeps the global RNG untouched
     )
     batches = iter(dataloader)

@@ -146,3 +146,46 @@ def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
                 assert torch.equal(got[key], want[key]), key
             else:
                 assert got[key] == want[key], key
+
+
+@pytest.mark.parametrize("name", FIXTURE_DATASETS)
+@pytest.mark.parametrize("with_delta", [False, True], ids=["plain", "delta"])
+def test_get_batch_equals_collated_items(reference_fixtures, name, with_delta):
+    """The column-wise batch (training path) equals default collation of the items, bit for bit."""
+    exp, _ = load_expected(reference_fixtures, name)
+    for return_uint8 in (False, True):
+        ds = LeRobotDataset(
+            f"local/{name}",
+            root=reference_fixtures / "datasets" / name,
+            delta_timestamps=exp["delta_timestamps"] if with_delta else None,
+            return_uint8=return_uint8,
+        )
+        batch = [7, 0, len(ds) - 1, 3, 4, 5, 5, -2]
+        _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
+
+
+def _assert_batches_equal(got: dict, want: dict) -> None:
+    assert list(got) == list(want)
+    for key in got:
+        if isinstance(got[key], torch.Tensor):
+            assert got[key].dtype == want[key].dtype and torch.equal(got[key], want[key]), key
+        else:
+            assert got[key] == want[key], key
+
+
+def test_training_dataloader_matches_plain_dataloader(reference_fixtures):
+    """make_dataloader (1 worker, whole batches built in the worker) gives the batches of a plain DataLoader."""
+    from lerobot.datasets.loading import make_dataloader
+
+    name = "multicam_v30"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=True,
+    )
+    batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7], [2, 9]]
+    plain = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0)
+    for got, want in zip(make_dataloader(ds, batches, num_workers=1), plain, strict=True):
+        _assert_batches_equal(got, want)

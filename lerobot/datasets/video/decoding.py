@@ -345,6 +345,18 @@ def decode_frame_requests(
     the requests are grouped by file and each distinct frame is decoded once (see the module docstring).
     Errors are those of `decode_video_frames`.
     """
+    frames = decode_frame_requests_rgb(requests, tolerance_s, backend)
+    return [_frames_to_tensor(f, return_uint8) for f in frames]
+
+
+def decode_frame_requests_rgb(
+    requests: list[tuple[Path | str, list[float], str | None]],
+    tolerance_s: float,
+    backend: str | None = None,
+) -> list[list[np.ndarray]]:
+    """`decode_frame_requests` without the tensor conversion: per request, its (H, W, C) uint8 RGB frames
+    (shared, read-only: a frame requested twice is the same array), e.g. to write them with `write_frames`
+    straight into a batch tensor."""
     check_video_backend(backend)
     wanted: dict[str, set[float]] = {}  # str keys: hashing/comparing Path objects costs more than decoding
     keys: dict[str, str | None] = {}  # the first request's key names the file in errors
@@ -367,22 +379,27 @@ def decode_frame_requests(
         with reader.lock:
             frames = reader.decode_sorted(queries, tolerance_s, keys[path])
         decoded[path] = dict(zip(queries, frames, strict=True))
-    return [_frames_to_tensor([decoded[path][t] for t in ts], return_uint8) for path, ts in normalized]
+    return [[decoded[path][t] for t in ts] for path, ts in normalized]
+
+
+def write_frames(frames: list[np.ndarray], out: np.ndarray) -> None:
+    """Write (H, W, C) uint8 RGB frames into `out` of shape (T, C, H, W): uint8 as they are, float32 as
+    `uint8 / 255` (the values of `decode_video_frames`)."""
+    # (H, W, C) -> (C, H, W), each frame written once, transposed, straight into the output. Converted with
+    # numpy, not torch: torch's intra-op thread pool makes these small element-wise ops 10-40x slower on a
+    # busy machine (measured), and numpy's result is the same IEEE float32 `uint8 / 255`.
+    for t, frame in enumerate(frames):
+        if out.dtype == np.uint8:
+            out[t] = frame.transpose(2, 0, 1)
+        else:
+            np.divide(frame.transpose(2, 0, 1), np.float32(255.0), out=out[t], dtype=np.float32)
 
 
 def _frames_to_tensor(frames: list[np.ndarray], return_uint8: bool) -> torch.Tensor:
     """(H, W, C) uint8 RGB frames -> (T, C, H, W) tensor, uint8 or float32 `uint8 / 255`."""
-    # (T, H, W, C) -> (T, C, H, W). Converted with numpy, not torch: torch's intra-op thread pool makes these
-    # small element-wise ops 10-40x slower on a busy machine (measured), and numpy's result is the same
-    # IEEE float32 `uint8 / 255`.
-    # Each (H, W, C) frame is written once, transposed, straight into the (T, C, H, W) output.
     h, w, c = frames[0].shape
     out = np.empty((len(frames), c, h, w), dtype=np.uint8 if return_uint8 else np.float32)
-    for t, frame in enumerate(frames):
-        if return_uint8:
-            out[t] = frame.transpose(2, 0, 1)
-        else:
-            np.divide(frame.transpose(2, 0, 1), np.float32(255.0), out=out[t], dtype=np.float32)
+    write_frames(frames, out)
     return torch.from_numpy(out)
 
 
