@@ -224,7 +224,7 @@ def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> 
     cpu = time.process_time()
     start = time.perf_counter()
     it = iter(loader)
-    workers = [w.pid for w in getattr(it, "_workers", [])]
+    workers = [w.pid for w in getattr(it.inner, "_workers", [])]
     n = 0
     for batch in it:
         n += len(batch["index"])
