@@ -36,6 +36,7 @@ import argparse
 import bisect
 import multiprocessing as mp
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -89,8 +90,10 @@ def make_video_dataset(
     root: Path, height: int, width: int, n_cameras: int, n_episodes: int, episode_length: int
 ) -> Path:
     """Write a v3.0 dataset with `n_cameras` AV1 cameras, a 6-D state and action (skips if `root` exists)."""
-    if (root / "meta" / "info.json").is_file():
+    if root.is_dir():
         return root
+    final, root = root, root.with_name(root.name + ".partial")  # renamed when complete (an interrupted run
+    shutil.rmtree(root, ignore_errors=True)  # leaves no half-written dataset to reuse)
     cams = camera_keys(n_cameras)
     features = {
         **{
@@ -113,7 +116,8 @@ def make_video_dataset(
             writer.save_episode()
     finally:
         writer.finalize()
-    return root
+    root.rename(final)
+    return final
 
 
 # --- the decode limit: raw PyAV ----------------------------------------------------------------------
@@ -217,14 +221,20 @@ def _process_cpu_seconds(pid: int) -> float:
 
 def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> tuple[float, int, float]:
     """Samples per second and per CPU-second (main process + workers) through the training DataLoader over
-    `order`, and the number of samples. Everything is counted, from `iter(loader)` (worker start-up
-    included) to the last batch (the workers are persistent, so still alive to read their CPU time)."""
+    `order`, and the number of samples. The (persistent) workers are started and warmed up first on a few
+    batches (process start-up excluded, as for the raw processes); then the whole order is counted, from
+    `iter(loader)` to the last batch."""
     batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
-    loader = make_dataloader(dataset, batches, num_workers=num_workers)
+    schedule = batches[: max(1, num_workers)]  # warm-up; replaced in place by the measured batches below
+    loader = make_dataloader(dataset, schedule, num_workers=num_workers)
+    for _ in loader:
+        pass
+    schedule[:] = batches
     cpu = time.process_time()
     start = time.perf_counter()
-    it = iter(loader)
+    it = iter(loader)  # persistent workers: the same processes, now with the measured batches
     workers = [w.pid for w in getattr(it.inner, "_workers", [])]
+    cpu -= sum(_process_cpu_seconds(pid) for pid in workers)
     n = 0
     for batch in it:
         n += len(batch["index"])
@@ -262,8 +272,8 @@ def run(
         # for the raw decode and every loader configuration.
         perm = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0)).tolist()
         probe, _ = raw_pyav_rate(sample_queries(ds_root, cams, perm[:64], offsets), 1)
-        n = int(min(len(dataset), max(6 * BATCH_SIZE, probe * args.seconds)))
-        order = perm[:n]
+        n = int(max(6 * BATCH_SIZE, probe * args.seconds))
+        order = (perm * (n // len(perm) + 1))[:n]  # epochs of the same permutation if the dataset is small
         samples = sample_queries(ds_root, cams, order, offsets)
         raw, raw_cpu, loader, loader_cpu, counted = {}, {}, {}, {}, {}
         for _ in range(args.repeats):  # alternating; best of the repeats (other jobs only ever slow a run)
