@@ -513,7 +513,9 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         per sample) the items are built one by one and collated.
         """
         idxs = [self._check_index(i) for i in indices]
-        if self.image_transforms is not None or not idxs:
+        if not idxs:
+            raise ValueError(f"get_batch needs at least one index (dataset '{self.repo_id}').")
+        if self.image_transforms is not None:
             return torch.utils.data.default_collate([self._item(i) for i in idxs])
         from lerobot.datasets.video.decoding import decode_frame_requests_rgb, write_frames
 

@@ -189,3 +189,15 @@ def test_training_dataloader_matches_plain_dataloader(reference_fixtures):
     plain = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0)
     for got, want in zip(make_dataloader(ds, batches, num_workers=1), plain, strict=True):
         _assert_batches_equal(got, want)
+
+
+def test_get_batch_with_image_transforms_and_bad_input(reference_fixtures):
+    name = "multicam_v30"
+    root = reference_fixtures / "datasets" / name
+    ds = LeRobotDataset(f"local/{name}", root=root, image_transforms=lambda x: x * 0.5)
+    batch = [3, 1, 4]
+    _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
+    with pytest.raises(ValueError, match="at least one index"):
+        ds.get_batch([])
+    with pytest.raises(IndexError, match="out of range"):
+        ds.get_batch([0, len(ds)])
