@@ -50,6 +50,15 @@ def _check_shared_meta(meta, repo_id: str, root, revision) -> None:
         raise ValueError(f"root={str(root)!r} differs from the shared meta's root {str(meta.root)!r}.")
 
 
+def _empty(shape: tuple[int, ...], dtype: torch.dtype, shared: bool) -> torch.Tensor:
+    """An uninitialised tensor, in shared memory if `shared` (as torch's default_collate does in a worker)."""
+    if not shared:
+        return torch.empty(shape, dtype=dtype)
+    numel = int(np.prod(shape))
+    storage = torch.empty(0, dtype=dtype)._typed_storage()._new_shared(numel)
+    return torch.empty(0, dtype=dtype).new(storage).view(shape)
+
+
 class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
     """Frames of a LeRobot dataset as a map-style torch Dataset (spec §2.2-2.3).
 
@@ -135,7 +144,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         if image_transforms is not None and not callable(image_transforms):
             raise TypeError(f"image_transforms must be callable, got {type(image_transforms).__name__}.")
         if meta.info and meta.video_keys:
-            from lerobot.datasets.video_utils import check_video_backend
+            from lerobot.datasets.video.decoding import check_video_backend
 
             check_video_backend(video_backend)  # fail at construction, not in the first worker
         self.meta = meta
@@ -396,11 +405,24 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         out = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W) uint8
         return out if self.return_uint8 else out.float().div_(255)
 
-    def _decode_video(self, key: str, idx: int, rows: np.ndarray) -> torch.Tensor:
-        from lerobot.datasets.video_utils import decode_video_frames
-
+    def _video_request(self, key: str, idx: int, rows: np.ndarray) -> tuple[Path, list[float], str]:
+        """(mp4 path, query timestamps in the file, key) of the frames of `rows` (rows of idx's episode)."""
         path, from_ts = self._video_files[key][self._row_ep_pos[idx]]
-        query_ts = (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist()
+        return path, (from_ts + self._cols["timestamp"][rows].astype(np.float64)).tolist(), key
+
+    def _check_frame_shape(self, key: str, path: Path, frames: torch.Tensor) -> torch.Tensor:
+        h, w, c = self.meta.features[key]["shape"]
+        if tuple(frames.shape[1:]) != (c, h, w):
+            raise DatasetFormatError(
+                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
+                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
+            )
+        return frames
+
+    def _decode_video(self, key: str, idx: int, rows: np.ndarray) -> torch.Tensor:
+        from lerobot.datasets.video.decoding import decode_video_frames
+
+        path, query_ts, _ = self._video_request(key, idx, rows)
         frames = decode_video_frames(
             path,
             query_ts,
@@ -409,13 +431,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             video_key=key,
             return_uint8=self.return_uint8,
         )
-        h, w, c = self.meta.features[key]["shape"]
-        if tuple(frames.shape[1:]) != (c, h, w):
-            raise DatasetFormatError(
-                f"{path}: the stream of '{key}' decodes to frames of (C, H, W) = {tuple(frames.shape[1:])}, but "
-                f"meta/info.json declares features['{key}']['shape'] = {[h, w, c]} (H, W, C)."
-            )
-        return frames
+        return self._check_frame_shape(key, path, frames)
 
     def set_image_transforms(self, image_transforms: Callable | None) -> None:
         if image_transforms is not None and not callable(image_transforms):
@@ -425,9 +441,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
     def clear_image_transforms(self) -> None:
         self.image_transforms = None
 
-    def __getitem__(self, idx) -> dict | list[dict]:
-        if isinstance(idx, slice):  # ds[a:b] -> list of items (as the reference's newest main)
-            return [self[i] for i in range(*idx.indices(self.num_frames))]
+    def _check_index(self, idx) -> int:
         if isinstance(idx, torch.Tensor) and idx.numel() == 1:
             idx = int(idx.item())
         if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
@@ -437,18 +451,138 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             idx += n
         if not 0 <= idx < n:
             raise IndexError(f"index {idx} out of range for dataset '{self.repo_id}' of length {n}.")
-        idx = int(idx)
+        return int(idx)
+
+    def _windows(self, idx: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per distinct offsets array of the plan (by id): (rows clipped to idx's episode, is_pad)."""
         pos = self._row_ep_pos[idx]
         start, last = int(self._ep_from_rel[pos]), int(self._ep_to_rel[pos]) - 1
-        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per distinct offsets: (rows, is_pad)
+        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for _, _, _, offsets in self._plan:
+            if offsets is not None and id(offsets) not in windows:
+                query = idx + offsets
+                windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
+        return windows
+
+    def __getitem__(self, idx) -> dict | list[dict]:
+        if isinstance(idx, slice):  # ds[a:b] -> list of items (as the reference's newest main)
+            return [self[i] for i in range(*idx.indices(self.num_frames))]
+        return self._item(self._check_index(idx))
+
+    def __getitems__(self, indices) -> list[dict]:
+        """Items of a whole batch (a DataLoader with a batch sampler or `batch_size` calls this in its worker).
+
+        Equal to `[self[i] for i in indices]`, but the video frames of the whole batch are decoded together,
+        grouped by file (`lerobot.datasets.video.decoding.decode_frame_requests`): one seek per run of nearby
+        frames, each frame decoded once even when overlapping windows or repeated indices share it.
+        """
+        idxs = [self._check_index(i) for i in indices]
+        video_plan = [(key, off) for key, kind, _, off in self._plan if kind == "video"]
+        if not video_plan:
+            return [self._item(idx) for idx in idxs]
+        from lerobot.datasets.video.decoding import decode_frame_requests
+
+        windows = [self._windows(idx) for idx in idxs]
+        requests = []
+        for idx, win in zip(idxs, windows, strict=True):
+            for key, off in video_plan:
+                rows = np.array([idx]) if off is None else win[id(off)][0]
+                requests.append(self._video_request(key, idx, rows))
+        frames = decode_frame_requests(
+            requests, self.tolerance_s, self.video_backend, return_uint8=self.return_uint8
+        )
+        items = []
+        k = 0
+        for idx, win in zip(idxs, windows, strict=True):
+            videos = {}
+            for key, _ in video_plan:
+                videos[key] = self._check_frame_shape(key, requests[k][0], frames[k])
+                k += 1
+            items.append(self._item(idx, win, videos))
+        return items
+
+    def get_batch(self, indices) -> dict:
+        """The collated batch of `indices`: equal to `default_collate([self[i] for i in indices])`, built
+        column-wise (what a training DataLoader worker calls, see lerobot/datasets/loading.py).
+
+        Time windows are computed for the whole batch at once, data columns are gathered with one numpy
+        index each, and the video frames of the whole batch are decoded grouped by file (one seek per run of
+        nearby frames, each frame once: `lerobot.datasets.video.decoding.decode_frame_requests_rgb`) and
+        written straight into the (B, [T,] C, H, W) batch tensor (in shared memory inside a DataLoader
+        worker, so that it is not copied again to reach the main process). With image transforms (random
+        per sample) the items are built one by one and collated.
+        """
+        idxs = [self._check_index(i) for i in indices]
+        if not idxs:
+            raise ValueError(f"get_batch needs at least one index (dataset '{self.repo_id}').")
+        if self.image_transforms is not None:
+            return torch.utils.data.default_collate([self._item(i) for i in idxs])
+        from lerobot.datasets.video.decoding import decode_frame_requests_rgb, write_frames
+
+        arr = np.asarray(idxs, dtype=np.int64)
+        pos = self._row_ep_pos[arr]
+        start, last = self._ep_from_rel[pos][:, None], self._ep_to_rel[pos][:, None] - 1
+        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for _, _, _, offsets in self._plan:
+            if offsets is not None and id(offsets) not in windows:
+                query = arr[:, None] + offsets[None, :]
+                windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
+        video_plan = [(key, off) for key, kind, _, off in self._plan if kind == "video"]
+        requests = []
+        for key, off in video_plan:
+            rows = arr[:, None] if off is None else windows[id(off)][0]
+            requests += [self._video_request(key, idx, r) for idx, r in zip(idxs, rows, strict=True)]
+        frames = decode_frame_requests_rgb(requests, self.tolerance_s, self.video_backend) if requests else []
+        in_worker = torch.utils.data.get_worker_info() is not None
+        batch: dict = {}
+        k = 0
+        for key, kind, col, offsets in self._plan:
+            if offsets is None:
+                rows = arr
+            else:
+                rows, pad = windows[id(offsets)]
+                batch[f"{key}_is_pad"] = torch.from_numpy(pad)
+            if kind == "array":
+                batch[key] = torch.from_numpy(col[rows])
+            elif kind == "object":
+                values = [col[i] for i in idxs] if offsets is None else [list(col[r]) for r in rows]
+                batch[key] = torch.utils.data.default_collate(values)
+            elif kind == "image":
+                decoded = [self._decode_images(key, r) for r in (rows[:, None] if offsets is None else rows)]
+                batch[key] = torch.stack([f if offsets is not None else f[0] for f in decoded])
+            else:
+                h, w, c = self.meta.features[key]["shape"]
+                n_t = 1 if offsets is None else len(offsets)
+                dtype = torch.uint8 if self.return_uint8 else torch.float32
+                out = _empty((len(idxs), n_t, c, h, w), dtype, shared=in_worker)
+                out_np = out.numpy()
+                for j in range(len(idxs)):
+                    sample_frames = frames[k]
+                    if sample_frames[0].shape != (h, w, c):
+                        got = sample_frames[0].shape
+                        raise DatasetFormatError(
+                            f"{requests[k][0]}: the stream of '{key}' decodes to frames of (C, H, W) = "
+                            f"{(got[2], got[0], got[1])}, but meta/info.json declares features['{key}']['shape'] "
+                            f"= {[h, w, c]} (H, W, C)."
+                        )
+                    write_frames(sample_frames, out_np[j])
+                    k += 1
+                batch[key] = out if offsets is not None else out[:, 0]
+        batch["task"] = [self.meta.task_list[int(t)] for t in self._cols["task_index"][arr]]
+        return batch
+
+    def _item(
+        self, idx: int, windows: dict | None = None, videos: dict[str, torch.Tensor] | None = None
+    ) -> dict:
+        """Item `idx` (checked); `windows` from `_windows(idx)` and `videos` (key -> decoded (T, C, H, W)
+        frames) when the caller already has them (batches), else computed/decoded here."""
+        if windows is None:
+            windows = self._windows(idx)
         item: dict = {}
         for key, kind, col, offsets in self._plan:
             if offsets is None:
                 rows = np.array([idx])
             else:
-                if id(offsets) not in windows:
-                    query = idx + offsets
-                    windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
                 rows, pad = windows[id(offsets)]
                 item[f"{key}_is_pad"] = torch.from_numpy(pad)
             if kind == "array":
@@ -456,9 +590,10 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
             elif kind == "object":
                 item[key] = col[idx] if offsets is None else list(col[rows])
             else:
-                frames = (
-                    self._decode_video(key, idx, rows) if kind == "video" else self._decode_images(key, rows)
-                )
+                if kind == "video":
+                    frames = videos[key] if videos is not None else self._decode_video(key, idx, rows)
+                else:
+                    frames = self._decode_images(key, rows)
                 item[key] = frames if offsets is not None else frames[0]  # (T, C, H, W) or (C, H, W)
         if self.image_transforms is not None:
             for key in self.meta.camera_keys:

@@ -21,6 +21,10 @@ Formulas (`eps = 1e-8`):
 | QUANTILE10 | same as MIN_MAX with q10 / q90                     | n/a                               |
 | IDENTITY   | unchanged                                          | unchanged                         |
 
+Camera frames may arrive as uint8 (the training DataLoader ships them so: 4x fewer bytes between processes,
+see lerobot/datasets/lerobot_dataset.py `__getitems__`); `normalize` first turns them into float32 `x / 255` on
+their own device (`uint8_frames_to_float`), bit-identical to the dataset's float frames, then applies the mode.
+
 Unnormalization is the exact inverse without eps (MIN_MAX with the same zero-guard on `d` in 0.4.4).
 Old (0.3.2) checkpoints keep the stats inside `model.safetensors` as `normalize_inputs.buffer_<key>.*`,
 `normalize_targets.buffer_<key>.*`, `unnormalize_outputs.buffer_<key>.*`;
@@ -59,6 +63,16 @@ _RANGE_STATS = {
     NormalizationMode.QUANTILES: ("q01", "q99"),
     NormalizationMode.QUANTILE10: ("q10", "q90"),
 }
+
+
+def uint8_frames_to_float(x: Tensor) -> Tensor:
+    """uint8 frames -> float32 `x / 255` on x's device, bit-identical to the dataset's float frames.
+
+    The divisor is a tensor on x's device, not a Python number: CUDA multiplies by the reciprocal of a Python
+    scalar divisor (one bit off for some values), while tensor / tensor is IEEE division on CPU and GPU, the
+    same correctly rounded float32 as numpy's `uint8 / np.float32(255)` in the video decoder.
+    """
+    return x.to(torch.float32).div_(torch.full((), 255.0, dtype=torch.float32, device=x.device))
 
 
 def stats_to_tensors(stats: Mapping[str, Mapping[str, Any]] | None) -> Stats:
@@ -142,6 +156,8 @@ class Normalizer:
         return torch.where(d == 0, torch.full_like(d, self.eps), d)
 
     def normalize_tensor(self, key: str, x: Tensor) -> Tensor:
+        if x.dtype == torch.uint8 and FeatureType(self.features[key].type) is FeatureType.VISUAL:
+            x = uint8_frames_to_float(x)
         mode = self.mode(key)
         if mode is NormalizationMode.IDENTITY:
             return x

@@ -125,6 +125,10 @@ def make_dataset(cfg: TrainPipelineConfig):
         delta_timestamps=resolve_delta_timestamps(cfg.policy, meta),
         revision=ds_cfg.revision,
         video_backend=ds_cfg.video_backend,
+        # uint8 camera frames (4x fewer bytes from the workers); the policy's normalization turns them into
+        # float `x / 255` on its device, the same values (lerobot/policies/normalize.py). The image
+        # transforms work on float frames, so with them the dataset converts as before.
+        return_uint8=transforms is None,
         meta=meta,  # read once, shared with the policy (below) and the sampler (through the dataset)
     )
     stats = meta.stats
@@ -279,9 +283,13 @@ def train(cfg: TrainPipelineConfig, config_path: str | None = None, progress: bo
         frame_indices(dataset, policy.config), cfg.batch_size, seed=cfg.seed or 0, start_batch=step,
         rank=dist.rank, world_size=dist.world_size,
     )  # fmt: skip
-    dataloader = torch.utils.data.DataLoader(
+    # Each worker builds whole batches column-wise, decoding a batch's frames grouped by video file, each
+    # frame once (lerobot/datasets/loading.py); the main process only receives the (uint8) batches.
+    from lerobot.datasets.loading import make_dataloader
+
+    dataloader = make_dataloader(
         dataset,
-        batch_sampler=sampler,
+        sampler,
         num_workers=cfg.num_workers,
         pin_memory=device.type == "cuda",
         generator=torch.Generator().manual_seed(cfg.seed or 0),  # keeps the global RNG untouched

@@ -1,0 +1,203 @@
+"""Batched loading (LeRobotDataset.__getitems__): items equal the per-sample path, each frame decoded once,
+uint8 frames turned into the same float values by the policy's normalization."""
+
+import numpy as np
+import pytest
+import torch
+
+from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature
+from lerobot.datasets.lerobot_dataset import LeRobotDataset
+from lerobot.datasets.video import decoding
+from lerobot.policies.normalize import Normalizer, uint8_frames_to_float
+from tests.datasets.conftest import FIXTURE_DATASETS, load_expected
+
+
+def _assert_items_equal(got: list[dict], want: list[dict]) -> None:
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert sorted(a) == sorted(b)
+        for key in a:
+            if isinstance(a[key], torch.Tensor):
+                assert a[key].dtype == b[key].dtype and torch.equal(a[key], b[key]), key
+            else:
+                assert a[key] == b[key], key
+
+
+@pytest.mark.parametrize("name", FIXTURE_DATASETS)
+@pytest.mark.parametrize("return_uint8", [False, True], ids=["float", "uint8"])
+def test_batch_items_equal_single_items(reference_fixtures, name, return_uint8):
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=return_uint8,
+    )
+    # Shuffled, with repeats, neighbours (overlapping windows), episode edges (padding) and a negative index.
+    gen = torch.Generator().manual_seed(0)
+    batch = torch.randperm(len(ds), generator=gen)[:12].tolist() + [0, 1, 2, 2, len(ds) - 1, -1]
+    decoding.clear_video_reader_cache()
+    got = ds.__getitems__(batch)
+    decoding.clear_video_reader_cache()
+    _assert_items_equal(got, [ds[i] for i in batch])
+    if return_uint8 and ds.meta.video_keys:
+        assert got[0][ds.meta.video_keys[0]].dtype == torch.uint8
+
+
+def test_batch_items_match_reference_fixture(reference_fixtures):
+    """The fixture's expected items (float frames of the reference) come out of a batch unchanged."""
+    name = "multicam_v30"
+    exp, tensors = load_expected(reference_fixtures, name)
+    root = reference_fixtures / "datasets" / name
+    ds = LeRobotDataset(f"local/{name}", root=root, delta_timestamps=exp["delta_timestamps"])
+    ds8 = LeRobotDataset(
+        f"local/{name}", root=root, delta_timestamps=exp["delta_timestamps"], return_uint8=True
+    )
+    indices = [spec["index"] for spec in exp["items"]]
+    items, items8 = ds.__getitems__(indices), ds8.__getitems__(indices)
+    for spec, item, item8 in zip(exp["items"], items, items8, strict=True):
+        for key in ds.meta.video_keys:
+            expected = tensors[f"delta/idx{spec['index']}/{key}"]
+            assert torch.equal(item[key], expected), (spec["index"], key)
+            assert torch.equal(uint8_frames_to_float(item8[key]), expected), (spec["index"], key)
+
+
+def test_each_frame_of_a_batch_is_decoded_once(reference_fixtures, monkeypatch):
+    name = "pusht_v30"
+    root = reference_fixtures / "datasets" / name
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=root,
+        delta_timestamps={"observation.image": [-0.2, -0.1, 0.0]},
+        return_uint8=True,
+    )
+    decoded: list[tuple[str, int]] = []
+    seeks: list[str] = []
+    original_decode_until, original_seek = decoding._Reader._decode_until, decoding._Reader._seek
+
+    def counting_decode_until(self, t_stop):
+        before = len(self.frames)
+        original_decode_until(self, t_stop)
+        decoded.extend((str(self.path), entry[1].pts) for entry in self.frames[before:])
+
+    def counting_seek(self, t):
+        seeks.append(str(self.path))
+        original_seek(self, t)
+
+    monkeypatch.setattr(decoding._Reader, "_decode_until", counting_decode_until)
+    monkeypatch.setattr(decoding._Reader, "_seek", counting_seek)
+    decoding.clear_video_reader_cache()
+    batch = list(range(3, 15))  # 12 consecutive samples: windows overlap, 14 distinct frames
+    ds.__getitems__(batch)
+    assert len(decoded) == len(set(decoded)), "a frame was decoded twice"
+    assert len(seeks) <= 1  # one run of neighbouring frames: at most one seek
+    decoding.clear_video_reader_cache()
+    decoded.clear()
+    for i in batch:  # the per-sample path decodes shared frames again after seeking
+        ds[i]
+    assert len(decoded) >= 14
+
+
+def test_uint8_to_float_is_bitwise_the_dataset_float():
+    values = np.arange(256, dtype=np.uint8)
+    lut = uint8_frames_to_float(torch.from_numpy(values))
+    assert lut.dtype == torch.float32
+    assert torch.equal(lut, torch.from_numpy(values / np.float32(255)))  # the video decoder's float path
+    assert torch.equal(lut, torch.from_numpy(values).float().div_(255))  # the PNG image path
+
+
+@pytest.mark.parametrize(
+    "mode", [NormalizationMode.MEAN_STD, NormalizationMode.MIN_MAX, NormalizationMode.IDENTITY]
+)
+def test_normalizer_gives_the_same_values_for_uint8_and_float_frames(mode):
+    key = "observation.image"
+    features = {key: PolicyFeature(type=FeatureType.VISUAL, shape=(3, 4, 5))}
+    gen = torch.Generator().manual_seed(0)
+    stats = {
+        key: {
+            "mean": torch.rand(3, 1, 1, generator=gen),
+            "std": torch.rand(3, 1, 1, generator=gen) + 0.1,
+            "min": torch.zeros(3, 1, 1),
+            "max": torch.rand(3, 1, 1, generator=gen) + 0.5,
+        }
+    }
+    norm = Normalizer(features, {"VISUAL": mode}, stats)
+    frames = torch.randint(0, 256, (2, 3, 3, 4, 5), generator=gen, dtype=torch.uint8)
+    as_float = torch.from_numpy(frames.numpy() / np.float32(255))
+    out8 = norm.normalize({key: frames})[key]
+    assert out8.dtype == torch.float32
+    assert torch.equal(out8, norm.normalize({key: as_float})[key])
+
+
+def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
+    """Through a DataLoader (1 worker, batch sampler), batches equal the collated per-sample items."""
+    name = "pusht_v21"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}", root=reference_fixtures / "datasets" / name, delta_timestamps=exp["delta_timestamps"]
+    )
+    batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7]]
+    loader = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=1)
+    for got, indices in zip(loader, batches, strict=True):
+        want = torch.utils.data.default_collate([ds[i] for i in indices])
+        assert sorted(got) == sorted(want)
+        for key in got:
+            if isinstance(got[key], torch.Tensor):
+                assert torch.equal(got[key], want[key]), key
+            else:
+                assert got[key] == want[key], key
+
+
+@pytest.mark.parametrize("name", FIXTURE_DATASETS)
+@pytest.mark.parametrize("with_delta", [False, True], ids=["plain", "delta"])
+def test_get_batch_equals_collated_items(reference_fixtures, name, with_delta):
+    """The column-wise batch (training path) equals default collation of the items, bit for bit."""
+    exp, _ = load_expected(reference_fixtures, name)
+    for return_uint8 in (False, True):
+        ds = LeRobotDataset(
+            f"local/{name}",
+            root=reference_fixtures / "datasets" / name,
+            delta_timestamps=exp["delta_timestamps"] if with_delta else None,
+            return_uint8=return_uint8,
+        )
+        batch = [7, 0, len(ds) - 1, 3, 4, 5, 5, -2]
+        _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
+
+
+def _assert_batches_equal(got: dict, want: dict) -> None:
+    assert list(got) == list(want)
+    for key in got:
+        if isinstance(got[key], torch.Tensor):
+            assert got[key].dtype == want[key].dtype and torch.equal(got[key], want[key]), key
+        else:
+            assert got[key] == want[key], key
+
+
+def test_training_dataloader_matches_plain_dataloader(reference_fixtures):
+    """make_dataloader (1 worker, whole batches built in the worker) gives the batches of a plain DataLoader."""
+    from lerobot.datasets.loading import make_dataloader
+
+    name = "multicam_v30"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=True,
+    )
+    batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7], [2, 9]]
+    plain = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0)
+    for got, want in zip(make_dataloader(ds, batches, num_workers=1), plain, strict=True):
+        _assert_batches_equal(got, want)
+
+
+def test_get_batch_with_image_transforms_and_bad_input(reference_fixtures):
+    name = "multicam_v30"
+    root = reference_fixtures / "datasets" / name
+    ds = LeRobotDataset(f"local/{name}", root=root, image_transforms=lambda x: x * 0.5)
+    batch = [3, 1, 4]
+    _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
+    with pytest.raises(ValueError, match="at least one index"):
+        ds.get_batch([])
+    with pytest.raises(IndexError, match="out of range"):
+        ds.get_batch([0, len(ds)])
