@@ -1,6 +1,6 @@
-"""`LeRobotDatasetMetadata` and `LeRobotDataset`: read codebase v2.0/v2.1/v3.0 datasets (spec §1, §2.1-2.3).
+"""`LeRobotDatasetMetadata` and `LeRobotDataset`: read codebase v2.0/v2.1/v3.0 datasets (docs/dataset_format.md).
 
-An item `dataset[i]` is a dict (spec §2.3):
+An item `dataset[i]` is a dict:
 
     <non-video feature>   tensor; [1]-shaped features -> 0-dim; [N] -> (N,); images -> (C, H, W) float in [0, 1]
     <video key>           (C, H, W) float32 in [0, 1] (uint8 with `return_uint8=True`)
@@ -60,7 +60,7 @@ def _empty(shape: tuple[int, ...], dtype: torch.dtype, shared: bool) -> torch.Te
 
 
 class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
-    """Frames of a LeRobot dataset as a map-style torch Dataset (spec §2.2-2.3).
+    """Frames of a LeRobot dataset as a map-style torch Dataset.
 
     Args:
         repo_id: "user/name"; the local root defaults to `$HF_LEROBOT_HOME/<repo_id>`.
@@ -69,7 +69,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         episodes: episode indices to load (any order, no duplicates); None = all. Items are ordered by
             global frame index.
         image_transforms: callable applied last to every camera tensor ((C,H,W) or (T,C,H,W)).
-        delta_timestamps: {feature: [seconds relative to the frame]} (spec §1.6).
+        delta_timestamps: {feature: [seconds relative to the frame]} (docs/dataset_format.md).
         tolerance_s: tolerance for delta_timestamps, timestamp sync (v2.x) and video frame lookup.
         download_videos: False skips fetching mp4 files.
         video_backend: passed to the video decoder (None = its default).

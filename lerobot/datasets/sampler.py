@@ -1,4 +1,4 @@
-"""`EpisodeAwareSampler` (spec §2.7): frame indices of chosen episodes, minus a head/tail, optionally shuffled.
+"""`EpisodeAwareSampler`: frame indices of chosen episodes, minus a head/tail, optionally shuffled.
 
 Pass row ranges in the dataset's own index space, e.g. for any `LeRobotDataset` (also a subset):
 

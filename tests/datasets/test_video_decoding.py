@@ -83,7 +83,7 @@ def _video_cases(fixtures: Path, name: str):
                 offset = 0.0
             timestamp = float(tensors[f"idx{idx}/timestamp"])
             yield path, key, [offset + timestamp], tensors[f"idx{idx}/{key}"][None]
-            # Time window: rows clamped to the episode, their timestamps used as queries (spec §1.6).
+            # Time window: rows clamped to the episode, their timestamps used as queries (docs/dataset_format.md).
             deltas = expected_json["delta_timestamps"][key]
             rows = np.clip(frame_index + np.round(np.array(deltas) * fps).astype(int), 0, row["length"] - 1)
             queries = [offset + float(np.float32(r / fps)) for r in rows]

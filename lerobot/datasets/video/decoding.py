@@ -1,6 +1,6 @@
 """Video decoding with PyAV: frames nearest to query timestamps, fast and safe in DataLoader workers.
 
-Contract (spec §1.5):
+Contract (docs/dataset_format.md):
 
     decode_video_frames(video_path, timestamps, tolerance_s) -> (T, C, H, W) float32 in [0, 1]
 
@@ -418,7 +418,7 @@ class VideoInfo:
     has_audio: bool
 
     def to_info_dict(self) -> dict:
-        """The `features[<video_key>]["info"]` dict of a dataset's info.json (spec §1.1)."""
+        """The `features[<video_key>]["info"]` dict of a dataset's info.json (docs/dataset_format.md)."""
         return {
             "video.height": self.height,
             "video.width": self.width,

@@ -2,7 +2,7 @@
 
 Decoding lives in `lerobot.datasets.video_utils` (another module); this one only writes.
 
-Defaults follow the reference (spec §1.5): AV1 through `libsvtav1`, `yuv420p`, a keyframe every 2 frames
+Defaults follow the reference (docs/dataset_format.md): AV1 through `libsvtav1`, `yuv420p`, a keyframe every 2 frames
 (`g=2`), `crf=30`, frame `i` at pts `i / fps`. `h264` and `hevc` are selectable (`vcodec="h264"`), as is
 the encoder `preset` (SVT-AV1: 0 slowest .. 13 fastest; x264/x265: "ultrafast" .. "veryslow").
 
@@ -37,7 +37,7 @@ os.environ.setdefault("SVT_LOG", "1")
 
 @dataclass
 class VideoEncodingConfig:
-    """How camera frames are encoded. The defaults are the reference's (spec §1.5)."""
+    """How camera frames are encoded. The defaults are the reference's (docs/dataset_format.md)."""
 
     vcodec: str = "libsvtav1"
     pix_fmt: str = "yuv420p"
