@@ -39,6 +39,7 @@ from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from lerobot.configs.policies import PreTrainedConfig
+from lerobot.configs.types import FeatureType
 from lerobot.policies.normalize import (
     Normalizer,
     Stats,
@@ -149,7 +150,7 @@ class PreTrainedPolicy(nn.Module):
 
     def _check_inputs(self, batch: dict[str, Any], with_outputs: bool = False, time_dim: bool = True) -> None:
         """Check `batch` against the input (and with `with_outputs`, output) features before any computation:
-        every key present, a float tensor of shape (B, *shape) (or (B, T, *shape) when `time_dim`), one
+        every key present, a float tensor (uint8 allowed for camera frames) of shape (B, *shape) (or (B, T, *shape) when `time_dim`), one
         batch size B, no NaN/inf. Each error names the key, the expected and the given."""
         keys = list(self.config.input_features)
         if with_outputs:
@@ -182,7 +183,9 @@ class PreTrainedPolicy(nn.Module):
                     f"feature has {batch_size}; every feature needs the same first dimension B."
                 )
             if not value.is_floating_point():
-                hint = " (camera frames: x.float() / 255)" if value.dtype == torch.uint8 else ""
+                if value.dtype == torch.uint8 and FeatureType(ft.type) is FeatureType.VISUAL:
+                    continue  # uint8 camera frames: the normalizer makes them x / 255 (lerobot/policies/normalize.py)
+                hint = " (uint8 is accepted for camera features only)" if value.dtype == torch.uint8 else ""
                 raise TypeError(
                     f"{self.name} policy: batch['{key}'] has dtype {value.dtype}; expected a float tensor{hint}."
                 )

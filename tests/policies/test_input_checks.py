@@ -22,9 +22,12 @@ FEATURES = {
     "observation.environment_state": PolicyFeature(FeatureType.ENV, (4,)),
 }
 ACTION_FT = {"action": PolicyFeature(FeatureType.ACTION, (2,))}
+# Per-channel (C, 1, 1) stats for the camera, as datasets give them (docs/dataset_format.md).
 STATS = {
-    k: {"mean": torch.zeros(ft.shape[:1]), "std": torch.ones(ft.shape[:1]), "min": -torch.ones(ft.shape[:1]),
-        "max": torch.ones(ft.shape[:1])}
+    k: {"mean": torch.zeros(ft.shape[:1] + (1,) * (len(ft.shape) - 1)),
+        "std": torch.ones(ft.shape[:1] + (1,) * (len(ft.shape) - 1)),
+        "min": -torch.ones(ft.shape[:1] + (1,) * (len(ft.shape) - 1)),
+        "max": torch.ones(ft.shape[:1] + (1,) * (len(ft.shape) - 1))}
     for k, ft in {**FEATURES, **ACTION_FT}.items()
 }  # fmt: skip
 
@@ -83,11 +86,20 @@ def test_image_of_the_wrong_size_names_the_expected_shape(act):
         act.select_action(batch)
 
 
-def test_uint8_frames_are_refused_with_the_fix(act):
+def test_uint8_camera_frames_are_taken_as_x_over_255_and_uint8_state_is_refused(act):
+    """The training DataLoader sends camera frames as uint8 (lerobot/datasets/loading.py); the normalizer
+    turns them into x / 255, so the action equals the one from the float frames."""
     batch = observation(act)
-    batch["observation.image"] = (batch["observation.image"] * 255).to(torch.uint8)
+    frames = (batch["observation.image"] * 255).to(torch.uint8)
+    act.reset()
+    from_float = act.select_action({**batch, "observation.image": frames.float() / 255})
+    act.reset()
+    from_uint8 = act.select_action({**batch, "observation.image": frames})
+    torch.testing.assert_close(from_uint8, from_float, rtol=0, atol=0)
+    batch["observation.state"] = batch["observation.state"].to(torch.uint8)
     with pytest.raises(
-        TypeError, match=r"'observation.image'\] has dtype torch.uint8; expected a float.*255"
+        TypeError,
+        match=r"'observation.state'\] has dtype torch.uint8; expected a float.*camera features only",
     ):
         act.select_action(batch)
 

@@ -86,6 +86,7 @@ import contextlib
 import logging
 import queue
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -247,29 +248,22 @@ class DatasetWriter:
             data_files_size_in_mb,
             video_files_size_in_mb,
         )
-        lock = WriterLock(root)
-        lock.acquire()
-        try:
+        options = (
+            image_writer_processes,
+            image_writer_threads,
+            video_config,
+            allow_nan,
+            encoder_niceness,
+            streaming_encoding,
+        )
+
+        def open_new() -> DatasetWriter:
             check_empty(root)  # again under the lock: another create() may have won the race
             (root / "meta").mkdir(parents=True, exist_ok=True)
             write_json_file(info, root / INFO_PATH, fsync=True)
-            writer = cls(
-                root,
-                info,
-                [],
-                None,
-                image_writer_processes,
-                image_writer_threads,
-                video_config,
-                allow_nan,
-                encoder_niceness,
-                streaming_encoding,
-            )
-        except BaseException:
-            lock.release()
-            raise
-        writer._lock = lock
-        return writer
+            return cls(root, info, [], None, *options)
+
+        return cls._holding_lock(root, open_new)
 
     @classmethod
     def resume(
@@ -288,18 +282,25 @@ class DatasetWriter:
             raise FileNotFoundError(
                 f"Cannot resume: {root / INFO_PATH} does not exist (create the dataset first)."
             )
+        options = (
+            image_writer_processes,
+            image_writer_threads,
+            video_config,
+            allow_nan,
+            encoder_niceness,
+            streaming_encoding,
+        )
+        # The lock is taken before recover(): it must never clean up after a writer that is still running.
+        return cls._holding_lock(root, lambda: cls._resume_locked(root, *options))
+
+    @staticmethod
+    def _holding_lock(root: Path, open_writer: Callable[[], DatasetWriter]) -> DatasetWriter:
+        """Take the root's writer lock (DatasetLockedError when another writer holds it), then open the writer
+        under it; the writer keeps the lock until finalize/close, a failed opening releases it."""
         lock = WriterLock(root)
-        lock.acquire()  # before recover(): it must never clean up after a writer that is still running
+        lock.acquire()
         try:
-            writer = cls._resume_locked(
-                root,
-                image_writer_processes,
-                image_writer_threads,
-                video_config,
-                allow_nan,
-                encoder_niceness,
-                streaming_encoding,
-            )
+            writer = open_writer()
         except BaseException:
             lock.release()
             raise
