@@ -120,3 +120,16 @@ def with_imagenet_stats(stats: dict[str, dict[str, np.ndarray]], camera_keys: li
         for name, value in IMAGENET_STATS.items():
             entry[name] = np.asarray(value, dtype=np.float32)
     return out
+
+
+def dim_names(feature: dict) -> list[str]:
+    """Names of a vector feature's dimensions: its `names` (a list, or a dict of lists such as
+    {"motors": [...]}) when they name every dimension, else "0" .. "D-1". Used for plot legends and entity
+    names by both dataset visualizers."""
+    size = int(np.prod(feature["shape"]))
+    names = feature.get("names")
+    if isinstance(names, dict):
+        names = [n for group in names.values() for n in (group if isinstance(group, list) else [group])]
+    if isinstance(names, list) and len(names) == size and all(isinstance(n, str) and n for n in names):
+        return list(names)
+    return [str(i) for i in range(size)]

@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from lerobot.datasets.utils import dim_names
 from lerobot.utils.cli import ArgumentParser, command
 from lerobot.utils.visualization_utils import (
     DEFAULT_PORT,
@@ -52,18 +51,6 @@ NO_DISPLAY_HINT = (
     "write a file with --save 1 --output-dir <dir> (open it with `rerun <file>.rrd`), or serve it to a "
     "viewer on another computer with --mode distant"
 )
-
-
-def dim_names(feature: dict[str, Any]) -> list[str]:
-    """Entity names of a 1-D feature's dimensions: its `names` (a list, or a dict of lists such as
-    {"motors": [...]}) when they name every dimension, else "0" .. "D-1"."""
-    size = int(np.prod(feature["shape"]))
-    names = feature.get("names")
-    if isinstance(names, dict):
-        names = [n for group in names.values() for n in (group if isinstance(group, list) else [group])]
-    if isinstance(names, list) and len(names) == size and all(isinstance(n, str) and n for n in names):
-        return list(names)
-    return [str(i) for i in range(size)]
 
 
 def frame_entities(dataset: LeRobotDataset, batch: dict[str, Any], i: int) -> list[Entity]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lerobot.datasets.utils import dim_names
 from lerobot.utils.constants import ACTION, DEFAULT_FEATURE_KEYS, OBS_PREFIX
 
 NUMERIC_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16")
@@ -73,18 +74,6 @@ def format_episode_ranges(episodes: list[int]) -> str:
             start = e
         prev = e
     return ", ".join(parts) or "none"
-
-
-def dim_names(feature: dict) -> list[str]:
-    """Names of a vector feature's dimensions: its `names` (a list, or a dict of lists such as
-    {"motors": [...]}) when they name every dimension, else "0" .. "D-1"."""
-    size = int(np.prod(feature["shape"]))
-    names = feature.get("names")
-    if isinstance(names, dict):
-        names = [n for group in names.values() for n in (group if isinstance(group, list) else [group])]
-    if isinstance(names, list) and len(names) == size and all(isinstance(n, str) and n for n in names):
-        return list(names)
-    return [str(i) for i in range(size)]
 
 
 def plotted_features(features: dict[str, dict]) -> list[str]:
