@@ -1,10 +1,31 @@
-"""Crash-safe commit of a save or a merge, and the recovery pass (the design is in
+"""Crash-safe commit of a save or a merge, and the recovery pass (the writer's invariants are in
 `lerobot.datasets.writing.writer`'s docstring).
 
 A save (merge) stages complete files in `<root>/.staging/episode-XXXXXX/` (`merge-XXXXXX/`), fsyncs them,
 writes `COMMIT.json` atomically (the commit point: the renames, then the files to delete) and renames the
 staged files over their destinations, then deletes the merged-away files. `recover(root)` rolls a
 committed save or merge forward and discards an uncommitted one.
+
+Crash safety
+------------
+* A save or a merge never writes into a live file: every file it produces is written complete into a
+  staging directory `<root>/.staging/episode-<e>/` (or `merge-<e>/`) and fsynced.
+* Commit point: `COMMIT.json` (the `staged -> final` renames, info.json last for a save, then the files
+  to delete for a merge) is written to a temp name, fsynced and atomically renamed into the staging
+  directory. Then every staged file is moved over its destination with `os.replace` (atomic on POSIX),
+  the merged-away files are deleted and the staging directory is removed. `save_episode()` returns only
+  after that.
+* Recovery (`recover(root)`, run by `resume` under the writer lock): for each staging directory with a
+  `COMMIT.json`, redo the renames whose source still exists and the deletes (roll forward); every
+  staging directory without one is deleted (roll back: the live files were never touched). The
+  temporary `images/` tree is removed (it only holds frames of the unsaved episode).
+* So a SIGKILL at any moment, including during a merge, loses at most the episode being recorded or
+  saved; a killed merge either happened or did not. A power cut is covered by the fsyncs before the
+  commit point. Only one writer may run on a root at a time (writing/lock.py), so recovery never cleans up
+  after a live writer.
+* There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits for
+  background saves, folds the tail and releases the lock (it stays mandatory in the API, as in the
+  reference).
 """
 
 from __future__ import annotations

@@ -1,9 +1,37 @@
-"""File streams of the v3.0 writer and their amortized merging (the design is in `lerobot.datasets.writing.writer`).
+"""File streams of the v3.0 writer and their amortized merging (the writer's invariants are in
+`lerobot.datasets.writing.writer`'s docstring).
 
 A *stream* is one family of size-limited files: the data parquet files, the episodes-table parquet files,
 or one camera's mp4 files. Its files are numbered by a linear index `li` (chunk, file = divmod(li,
 chunks_size)). Each *tail* file holds exactly one episode saved since the last merge; every other file is
 sealed (never touched again): a merge copies the tail files into new files after them.
+
+Mechanism: tail files and geometric merges
+------------------------------------------
+* Each stream (the data parquet files, the episodes-table files, one camera's mp4 files) is a sequence
+  of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, never
+  touched again, then *tail* files holding one episode each.
+* Saving episode `e` writes its rows, its row of the episodes table and its mp4 per camera as NEW tail
+  files (the next index of each stream), plus stats.json/info.json (and tasks.parquet for a new task),
+  all through one commit (below). Tail files are written cheaply (merge.TAIL_*_OPTIONS: no statistics,
+  no dictionary pages; the episodes row without the stored arrow schema, whose ~80 columns make the footer
+  most of the file); the json files every save rewrites are compact (no indentation).
+* When the tail holds max(MIN_MERGE_TAIL (8), MERGE_RATIO (2) x the episodes merged so far in this
+  session) episodes, a merge copies every stream's tail files into NEW size-limited files numbered from
+  the first tail file (parquet row groups copied, mp4 packets stream-copied, no re-encode), packing by
+  the reference's size rule (a new file starts when `size + incoming >= limit`), and seals them; the
+  moved episodes' rows get their new locations (and `from_timestamp`s); the tail files are deleted. A
+  merge never rewrites an earlier merged file, so each byte is copied exactly once, and the merged files
+  grow geometrically (x3): a session of N episodes leaves about log3(N / 8) + 2 files per stream (more
+  where files reach the size limit), and a session of fewer than 8 episodes one. Merges are rare (log N
+  of them), so the median save does not see them.
+* `finalize()` copies the remaining tail into new files the same way (a one-episode tail is sealed as
+  it is); the merged files are not rewritten.
+* `resume` seals the files of earlier sessions: new episodes start new files in every stream (the
+  reference's rule for data files; here for videos too).
+* The read view of `LeRobotDataset.create/resume` is extended with each committed change
+  (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
+  the dataset.
 """
 
 from __future__ import annotations

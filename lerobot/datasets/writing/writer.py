@@ -18,32 +18,8 @@ Invariants
    (or finalize); the number of files stays O(log N) per session (benchmarks/dataset_scaling.py prints
    bytes written / final size by kind).
 
-Mechanism: tail files and geometric merges (writing/merge.py)
-------------------------------------------------------------
-* Each stream (the data parquet files, the episodes-table files, one camera's mp4 files) is a sequence
-  of files numbered by a linear index (chunk, file = divmod(index, chunks_size)): sealed files, never
-  touched again, then *tail* files holding one episode each.
-* Saving episode `e` writes its rows, its row of the episodes table and its mp4 per camera as NEW tail
-  files (the next index of each stream), plus stats.json/info.json (and tasks.parquet for a new task),
-  all through one commit (below). Tail files are written cheaply (merge.TAIL_*_OPTIONS: no statistics,
-  no dictionary pages; the episodes row without the stored arrow schema, whose ~80 columns make the footer
-  most of the file); the json files every save rewrites are compact (no indentation).
-* When the tail holds max(MIN_MERGE_TAIL (8), MERGE_RATIO (2) x the episodes merged so far in this
-  session) episodes, a merge copies every stream's tail files into NEW size-limited files numbered from
-  the first tail file (parquet row groups copied, mp4 packets stream-copied, no re-encode), packing by
-  the reference's size rule (a new file starts when `size + incoming >= limit`), and seals them; the
-  moved episodes' rows get their new locations (and `from_timestamp`s); the tail files are deleted. A
-  merge never rewrites an earlier merged file, so each byte is copied exactly once, and the merged files
-  grow geometrically (x3): a session of N episodes leaves about log3(N / 8) + 2 files per stream (more
-  where files reach the size limit), and a session of fewer than 8 episodes one. Merges are rare (log N
-  of them), so the median save does not see them.
-* `finalize()` copies the remaining tail into new files the same way (a one-episode tail is sealed as
-  it is); the merged files are not rewritten.
-* `resume` seals the files of earlier sessions: new episodes start new files in every stream (the
-  reference's rule for data files; here for videos too).
-* The read view of `LeRobotDataset.create/resume` is extended with each committed change
-  (`take_changes()`: the new episode's row and frames, the rows a merge relocated) instead of re-reading
-  the dataset.
+Mechanism: tail files and geometric merges, in writing/merge.py's docstring. Crash safety: staging,
+commit point and recovery, in writing/commit.py's docstring.
 
 Bytes written / final size (benchmarks/dataset_scaling.py, 1,000 episodes of 50 frames; details in
 docs/dataset_format.md): 2.11x with one 96x96 camera (the mp4s, written twice, dominate); 4.79x with
@@ -51,27 +27,6 @@ state + action only, where each save's fixed cost outweighs its episode (the epi
 row ~14.5 KB, mostly the parquet footer of ~80 list columns; stats.json ~3.5 KB; info.json ~0.7 KB;
 ~6.6 KB of final bytes per episode): that mode cannot get near 2.5x while every save commits a complete
 episodes parquet file.
-
-Crash safety (writing/commit.py)
-------------------------------
-* A save or a merge never writes into a live file: every file it produces is written complete into a
-  staging directory `<root>/.staging/episode-<e>/` (or `merge-<e>/`) and fsynced.
-* Commit point: `COMMIT.json` (the `staged -> final` renames, info.json last for a save, then the files
-  to delete for a merge) is written to a temp name, fsynced and atomically renamed into the staging
-  directory. Then every staged file is moved over its destination with `os.replace` (atomic on POSIX),
-  the merged-away files are deleted and the staging directory is removed. `save_episode()` returns only
-  after that.
-* Recovery (`recover(root)`, run by `resume` under the writer lock): for each staging directory with a
-  `COMMIT.json`, redo the renames whose source still exists and the deletes (roll forward); every
-  staging directory without one is deleted (roll back: the live files were never touched). The
-  temporary `images/` tree is removed (it only holds frames of the unsaved episode).
-* So a SIGKILL at any moment, including during a merge, loses at most the episode being recorded or
-  saved; a killed merge either happened or did not. A power cut is covered by the fsyncs before the
-  commit point. Only one writer may run on a root at a time (writing/lock.py), so recovery never cleans up
-  after a live writer.
-* There are no open parquet writers between episodes, so `finalize()` has nothing to flush: it waits for
-  background saves, folds the tail and releases the lock (it stays mandatory in the API, as in the
-  reference).
 
 Background saving: `save_episode(wait=False)` returns a future and lets the caller record the next
 episode while this one is encoded and committed by one worker thread (episodes are committed in order).
