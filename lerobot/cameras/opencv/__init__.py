@@ -1,4 +1,4 @@
-from lerobot.cameras.opencv.camera_opencv import OpenCVCamera
-from lerobot.cameras.opencv.configuration_opencv import OpenCVCameraConfig
+from lerobot.cameras.opencv.opencv import OpenCVCamera
+from lerobot.cameras.opencv.config_opencv import OpenCVCameraConfig
 
 __all__ = ["OpenCVCamera", "OpenCVCameraConfig"]

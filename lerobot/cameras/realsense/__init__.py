@@ -1,4 +1,4 @@
-from lerobot.cameras.realsense.camera_realsense import RealSenseCamera
-from lerobot.cameras.realsense.configuration_realsense import RealSenseCameraConfig
+from lerobot.cameras.realsense.realsense import RealSenseCamera
+from lerobot.cameras.realsense.config_realsense import RealSenseCameraConfig
 
 __all__ = ["RealSenseCamera", "RealSenseCameraConfig"]
