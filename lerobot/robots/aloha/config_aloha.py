@@ -1,3 +1,5 @@
+"""Config of the `aloha` robot and its default cameras."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

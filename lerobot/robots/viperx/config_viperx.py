@@ -1,3 +1,5 @@
+"""Config of the `viperx` robot (one ALOHA follower arm)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
