@@ -7,8 +7,8 @@ any `type` on the command line.
 
 from lerobot.cameras.camera import Camera
 from lerobot.cameras.configs import CameraConfig, ColorMode, Cv2Rotation
-from lerobot.cameras.opencv.configuration_opencv import OpenCVCameraConfig
-from lerobot.cameras.realsense.configuration_realsense import RealSenseCameraConfig
+from lerobot.cameras.opencv.config_opencv import OpenCVCameraConfig
+from lerobot.cameras.realsense.config_realsense import RealSenseCameraConfig
 
 __all__ = [
     "Camera",

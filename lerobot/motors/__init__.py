@@ -4,6 +4,7 @@
 import their SDK only on `connect()`. `python -m lerobot.motors.sim_bus` runs a simulated bus.
 """
 
-from lerobot.motors.motors_bus import Motor, MotorBusError, MotorCalibration, MotorNormMode, MotorsBus
+from lerobot.motors.motor import Motor, MotorCalibration, MotorNormMode
+from lerobot.motors.motors_bus import MotorBusError, MotorsBus
 
 __all__ = ["Motor", "MotorBusError", "MotorCalibration", "MotorNormMode", "MotorsBus"]

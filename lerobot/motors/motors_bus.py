@@ -6,12 +6,7 @@ the tables are data in `<vendor>/tables.py`. The vendor subclasses (`FeetechMoto
 `DynamixelMotorsBus`) only provide the SDK objects, the byte/sign encodings and the homing convention;
 everything else (retries, sync read/write, normalization, calibration, motor setup) lives here.
 
-Normalization (position registers only) maps raw encoder ticks to user units with the calibration
-`range_min`/`range_max`:
-  RANGE_M100_100: ((clamp(v) - min) / (max - min)) * 200 - 100
-  RANGE_0_100:    ((clamp(v) - min) / (max - min)) * 100
-  DEGREES:        (v - (min + max) / 2) * 360 / (resolution - 1)
-`drive_mode = 1` inverts the direction (negates, or `100 - x` for RANGE_0_100).
+Normalization of the position registers (raw ticks <-> degrees or percent) is `lerobot/motors/motor.py`.
 """
 
 from __future__ import annotations
@@ -21,49 +16,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
-from enum import Enum
 from typing import Any
+
+from lerobot.motors.motor import Motor, MotorCalibration, normalize, unnormalize
 
 logger = logging.getLogger(__name__)
 
 NORMALIZED_REGISTERS = ("Goal_Position", "Present_Position")
-
-
-class MotorNormMode(str, Enum):
-    RANGE_0_100 = "range_0_100"
-    RANGE_M100_100 = "range_m100_100"
-    DEGREES = "degrees"
-
-
-@dataclass(frozen=True)
-class Motor:
-    id: int
-    model: str
-    norm_mode: MotorNormMode
-
-
-@dataclass
-class MotorCalibration:
-    """One motor's calibration, as stored per motor in the calibration JSON file."""
-
-    id: int
-    drive_mode: int
-    homing_offset: int
-    range_min: int
-    range_max: int
-
-    def __post_init__(self):
-        if self.drive_mode not in (0, 1):
-            raise ValueError(f"drive_mode must be 0 or 1, got {self.drive_mode} (motor id {self.id})")
-        if self.range_max <= self.range_min:
-            raise ValueError(
-                f"range_max ({self.range_max}) must be greater than range_min ({self.range_min}) for motor "
-                f"id {self.id}: the joint was not moved during calibration, recalibrate it."
-            )
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 class MotorBusError(ConnectionError):
@@ -450,40 +409,16 @@ class MotorsBus(abc.ABC):
 
     # ----------------------------------------------------------------- normalization
     def _normalize(self, raw: dict[str, int]) -> dict[str, float]:
-        out = {}
-        for name, v in raw.items():
-            c, m = self._calib(name), self.motors[name]
-            lo, hi = c.range_min, c.range_max
-            if m.norm_mode is MotorNormMode.DEGREES:
-                x = (v - (lo + hi) / 2) * 360 / (self.model_resolution[m.model] - 1)
-                out[name] = -x if c.drive_mode else x
-                continue
-            frac = (min(max(v, lo), hi) - lo) / (hi - lo)
-            if m.norm_mode is MotorNormMode.RANGE_M100_100:
-                x = frac * 200 - 100
-                out[name] = -x if c.drive_mode else x
-            else:
-                x = frac * 100
-                out[name] = 100 - x if c.drive_mode else x
-        return out
+        return {n: normalize(v, self._calib(n), self.motors[n], self._resolution(n)) for n, v in raw.items()}
 
     def _unnormalize(self, values: dict[str, float]) -> dict[str, int]:
         """Inverse of `_normalize`; the result is clamped to the calibrated range (a safety bound)."""
-        out = {}
-        for name, x in values.items():
-            c, m = self._calib(name), self.motors[name]
-            lo, hi = c.range_min, c.range_max
-            if m.norm_mode is MotorNormMode.DEGREES:
-                x = -x if c.drive_mode else x
-                v = x * (self.model_resolution[m.model] - 1) / 360 + (lo + hi) / 2
-            elif m.norm_mode is MotorNormMode.RANGE_M100_100:
-                x = -x if c.drive_mode else x
-                v = (min(max(x, -100.0), 100.0) + 100) / 200 * (hi - lo) + lo
-            else:
-                x = 100 - x if c.drive_mode else x
-                v = min(max(x, 0.0), 100.0) / 100 * (hi - lo) + lo
-            out[name] = int(round(min(max(v, lo), hi)))
-        return out
+        return {
+            n: unnormalize(x, self._calib(n), self.motors[n], self._resolution(n)) for n, x in values.items()
+        }
+
+    def _resolution(self, name: str) -> int:
+        return self.model_resolution[self.motors[name].model]
 
     def _calib(self, name: str) -> MotorCalibration:
         if name not in self.calibration:

@@ -12,8 +12,9 @@ from typing import Any
 
 from lerobot.cameras.configs import CameraConfig
 from lerobot.cameras.utils import make_cameras_from_configs
-from lerobot.motors.motors_bus import Motor, MotorsBus
-from lerobot.robots.arm import MotorArmMixin
+from lerobot.devices.arm import MotorArmMixin
+from lerobot.motors.motor import Motor
+from lerobot.motors.motors_bus import MotorsBus
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 from lerobot.utils.robot_utils import ensure_safe_goal_position

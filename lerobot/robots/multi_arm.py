@@ -1,65 +1,19 @@
-"""Devices made of several arms (ALOHA's left/right, the v2.1 `main` arm...): features prefixed by arm.
+"""Robots made of several follower arms (ALOHA's left/right, the v2.1 `main` arm...) plus cameras.
 
-`MultiArmRobot` composes follower arms (each a full `Robot` with its own bus and calibration file) plus
-cameras; `lerobot.teleoperators.multi_arm.MultiArmTeleoperator` composes leader arms. Feature `"<arm>_<key>"` is the arm's `"<key>"`,
-e.g. `left_waist.pos`. Subclasses only build `self.arms` (and cameras) in `__init__`.
+Each arm is a full `Robot` with its own bus and calibration file; features are prefixed by arm
+(`left_waist.pos`, see `lerobot/devices/multi_arm.py`). Subclasses only build `self.arms` and
+`self.cameras` in `__init__`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lerobot.devices.multi_arm import ArmsMixin, prefixed, split_by_arm
 from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 
 
-def prefixed(arm: str, features: dict[str, Any]) -> dict[str, Any]:
-    return {f"{arm}_{k}": v for k, v in features.items()}
-
-
-def split_by_arm(values: dict[str, Any], arms: list[str], owner: object) -> dict[str, dict[str, Any]]:
-    """{"left_waist.pos": x, "right_waist.pos": y} -> {"left": {"waist.pos": x}, "right": {"waist.pos": y}}."""
-    out: dict[str, dict[str, Any]] = {arm: {} for arm in arms}
-    for key, value in values.items():
-        arm = next((a for a in arms if key.startswith(f"{a}_")), None)
-        if arm is None:
-            raise KeyError(f"{owner}: key '{key}' must start with one of {[a + '_' for a in arms]}.")
-        out[arm][key.removeprefix(f"{arm}_")] = value
-    return out
-
-
-class _ArmsMixin:
-    arms: dict[str, Any]
-
-    def _prefixed_union(self, attr: str) -> dict[str, Any]:
-        ft: dict[str, Any] = {}
-        for arm, device in self.arms.items():
-            ft.update(prefixed(arm, getattr(device, attr)))
-        return ft
-
-    @property
-    def is_calibrated(self) -> bool:
-        return all(device.is_calibrated for device in self.arms.values())
-
-    def calibrate(self) -> None:
-        for device in self.arms.values():
-            device.input_fn = self.input_fn
-            device.calibrate()
-
-    def configure(self) -> None:
-        for device in self.arms.values():
-            device.configure()
-
-    def _connect_arms(self, calibrate: bool) -> None:
-        for device in self.arms.values():
-            device.input_fn = self.input_fn
-            device.connect(calibrate)
-
-    def _disconnect_arms(self) -> None:
-        for device in self.arms.values():
-            device.disconnect()
-
-
-class MultiArmRobot(_ArmsMixin, Robot):
+class MultiArmRobot(ArmsMixin, Robot):
     cameras: dict[str, Any]
 
     @property

@@ -12,8 +12,8 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
+from lerobot.devices.device import CalibratedDevice
 from lerobot.robots.config import RobotConfig
-from lerobot.robots.device import CalibratedDevice
 
 # How long `get_observation` waits for a new camera frame before raising: several frame periods, so that a
 # loaded machine (encoding in the background) does not abort a recording, while a dead camera still does.

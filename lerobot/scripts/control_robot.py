@@ -62,7 +62,7 @@ import draccus
 
 from lerobot.configs.policies import PreTrainedConfig
 from lerobot.configs.types import check_numbers
-from lerobot.robots.legacy import Devices, ManipulatorRobotConfig
+from lerobot.legacy.devices import Devices, ManipulatorRobotConfig
 from lerobot.utils.cli import command
 from lerobot.utils.visualization_utils import DisplayFlags
 

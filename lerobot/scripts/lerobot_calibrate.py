@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lerobot.configs.parser import parse
+from lerobot.devices.arm import connecting_to_calibrate
 from lerobot.robots import RobotConfig, make_robot_from_config
-from lerobot.robots.arm import connecting_to_calibrate
 from lerobot.teleoperators import TeleoperatorConfig, make_teleoperator_from_config
 from lerobot.utils.cli import command
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from lerobot.motors.motors_bus import Motor, MotorsBus
-from lerobot.robots.arm import MotorArmMixin
+from lerobot.devices.arm import MotorArmMixin
+from lerobot.motors.motor import Motor
+from lerobot.motors.motors_bus import MotorsBus
 from lerobot.teleoperators.config import TeleoperatorConfig
 from lerobot.teleoperators.teleoperator import Teleoperator
 

@@ -1,14 +1,14 @@
-"""Teleoperators made of several leader arms; actions prefixed by arm (see `lerobot.robots.multi_arm`)."""
+"""Teleoperators made of several leader arms; actions prefixed by arm (see `lerobot/devices/multi_arm.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lerobot.robots.multi_arm import _ArmsMixin, prefixed
+from lerobot.devices.multi_arm import ArmsMixin, prefixed
 from lerobot.teleoperators.teleoperator import Teleoperator
 
 
-class MultiArmTeleoperator(_ArmsMixin, Teleoperator):
+class MultiArmTeleoperator(ArmsMixin, Teleoperator):
     @property
     def action_features(self) -> dict[str, Any]:
         return self._prefixed_union("action_features")

@@ -3,7 +3,7 @@
 Interface: `action_features`, `feedback_features`, `connect(calibrate=True)`,
 `is_connected`, `is_calibrated`, `calibrate()`, `configure()`, `get_action()`, `send_feedback()`,
 `disconnect()`; a context manager. The connection and calibration methods and the context manager are
-declared once, in `lerobot.robots.device.CalibratedDevice`.
+declared once, in `CalibratedDevice` (lerobot/devices/device.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
-from lerobot.robots.device import CalibratedDevice
+from lerobot.devices.device import CalibratedDevice
 from lerobot.teleoperators.config import TeleoperatorConfig
 
 

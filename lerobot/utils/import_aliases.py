@@ -9,6 +9,10 @@ maps every `lerobot.common.*` name through `ALIASES` (longest matching prefix) a
 object of the new name, so there is one copy of each module and `isinstance` checks hold across both
 names. One DeprecationWarning per `ALIASES` entry used, naming the new path. Names whose new module does
 not exist raise ModuleNotFoundError naming both paths. Installed by `lerobot/__init__.py`.
+
+`RENAMED` does the same for single modules renamed inside today's layout: the device families name their
+files by one scheme (`config_<name>.py`, `<name>.py`; docs/devices.md), and the camera modules' earlier
+names (the reference's `configuration_opencv`, `camera_opencv`, ...) stay importable.
 """
 
 from __future__ import annotations
@@ -37,7 +41,15 @@ ALIASES: dict[str, str | None] = {
     "lerobot.common.robot_devices.cameras.intelrealsense": "lerobot.cameras.realsense",
     "lerobot.common.robot_devices.robots": "lerobot.robots",
     # the v2.1 robot configs (So100RobotConfig, KochRobotConfig, ... for control_robot.py)
-    "lerobot.common.robot_devices.robots.configs": "lerobot.robots.legacy",
+    "lerobot.common.robot_devices.robots.configs": "lerobot.legacy.devices",
+}
+
+# Old module name -> new one, exact names (no sub-modules).
+RENAMED: dict[str, str] = {
+    "lerobot.cameras.opencv.configuration_opencv": "lerobot.cameras.opencv.config_opencv",
+    "lerobot.cameras.opencv.camera_opencv": "lerobot.cameras.opencv.opencv",
+    "lerobot.cameras.realsense.configuration_realsense": "lerobot.cameras.realsense.config_realsense",
+    "lerobot.cameras.realsense.camera_realsense": "lerobot.cameras.realsense.realsense",
 }
 
 
@@ -83,8 +95,11 @@ class _AliasLoader(importlib.abc.Loader):
             module.__path__ = []
             return module
         if spec.name == self.key:
+            renamed = self.key in RENAMED
             warnings.warn(
-                f"{self.key} moved to {self.target}: import {self.target}.<module> instead of "
+                f"{self.key} was renamed {self.target}."
+                if renamed
+                else f"{self.key} moved to {self.target}: import {self.target}.<module> instead of "
                 f"{self.key}.<module>.",
                 DeprecationWarning,
                 stacklevel=_importer_stacklevel(),
@@ -97,6 +112,8 @@ class _AliasLoader(importlib.abc.Loader):
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
+        if fullname in RENAMED:
+            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(RENAMED[fullname], fullname))
         if fullname != OLD_ROOT and not fullname.startswith(OLD_ROOT + "."):
             return None
         new, key = new_name(fullname)

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
+from lerobot.devices.device import calibration_root
 from lerobot.motors.sim_bus import MULTI_BUS_PRESETS
 from lerobot.robots import AlohaConfig, make_robot_from_config
-from lerobot.robots.device import calibration_root
 from lerobot.teleoperators import AlohaLeaderConfig, make_teleoperator_from_config
 from tests.robots.conftest import make_sim, scripted_calibration
 

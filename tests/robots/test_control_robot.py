@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lerobot.configs.parser import parse
-from lerobot.robots.legacy import Devices, LegacyManipulator
+from lerobot.legacy.devices import Devices, LegacyManipulator
 from lerobot.scripts.control_robot import ControlPipelineConfig, control_robot
 from tests.robots.conftest import file_camera_flag, scripted_calibration
 

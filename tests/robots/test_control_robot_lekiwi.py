@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lerobot.configs.parser import parse
-from lerobot.robots.legacy import LeKiwiRobotConfig
+from lerobot.legacy.devices import LeKiwiRobotConfig
 from lerobot.robots.lekiwi import LeKiwi, LeKiwiConfig
 from lerobot.robots.lekiwi.lekiwi import motor_features
 from lerobot.scripts import control_robot as cr

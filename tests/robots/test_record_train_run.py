@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lerobot.configs.parser import parse
-from lerobot.robots.device import calibration_root
+from lerobot.devices.device import calibration_root
 from lerobot.scripts.lerobot_record import RecordConfig, new_events, record
 from tests.robots.conftest import file_camera_flag, make_sim
 from tests.robots.test_record_replay import calibrate_pair

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from lerobot.cameras.opencv import OpenCVCameraConfig
+from lerobot.devices.device import calibration_root, load_calibration
 from lerobot.motors.sim_bus import MULTI_BUS_PRESETS, ROBOT_PRESETS
 from lerobot.robots import Robot, make_robot_from_config
-from lerobot.robots.device import calibration_root, load_calibration
 from lerobot.teleoperators import Teleoperator, make_teleoperator_from_config
 from lerobot.utils.constants import hf_lerobot_home
 from tests.robots.conftest import PAIRS, RANGE_HI, RANGE_LO, scripted_calibration

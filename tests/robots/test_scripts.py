@@ -8,9 +8,9 @@ import time
 import pytest
 
 from lerobot.configs.parser import parse
+from lerobot.devices.device import calibration_root
 from lerobot.motors.sim_bus import SimMotor
 from lerobot.robots import make_robot_from_config
-from lerobot.robots.device import calibration_root
 from lerobot.scripts.lerobot_calibrate import CalibrateConfig, calibrate
 from lerobot.scripts.lerobot_find_port import find_port
 from lerobot.scripts.lerobot_setup_motors import SetupConfig, setup_motors

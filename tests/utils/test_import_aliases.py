@@ -52,13 +52,13 @@ def test_robot_devices_map_what_maps():
         "from lerobot.common.robot_devices.robots.configs import So100RobotConfig\n"
         "from lerobot.common.robot_devices.motors.feetech import feetech as old_ft\n"
         "from lerobot.common.robot_devices.cameras.intelrealsense import camera_realsense as old_rs\n"
-        "import lerobot.robots.legacy as legacy, lerobot.motors.feetech.feetech as ft\n"
+        "import lerobot.legacy.devices as legacy, lerobot.motors.feetech.feetech as ft\n"
         "import lerobot.cameras.realsense.camera_realsense as rs\n"
         "assert So100RobotConfig is legacy.So100RobotConfig and old_ft is ft and old_rs is rs\n"
         "print('ok')\n"
     )
     assert proc.returncode == 0, proc.stderr
-    assert "lerobot.common.robot_devices.robots.configs moved to lerobot.robots.legacy" in proc.stderr
+    assert "lerobot.common.robot_devices.robots.configs moved to lerobot.legacy.devices" in proc.stderr
 
 
 def test_unknown_old_names_raise_module_not_found_naming_both_paths():

@@ -1,4 +1,6 @@
-from lerobot.cameras.opencv.camera_opencv import OpenCVCamera
-from lerobot.cameras.opencv.configuration_opencv import OpenCVCameraConfig
+"""OpenCV cameras (`type: opencv`): USB webcams and video files."""
+
+from lerobot.cameras.opencv.config_opencv import OpenCVCameraConfig
+from lerobot.cameras.opencv.opencv import OpenCVCamera
 
 __all__ = ["OpenCVCamera", "OpenCVCameraConfig"]

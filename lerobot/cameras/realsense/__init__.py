@@ -1,4 +1,6 @@
-from lerobot.cameras.realsense.camera_realsense import RealSenseCamera
-from lerobot.cameras.realsense.configuration_realsense import RealSenseCameraConfig
+"""Intel RealSense cameras (`type: intelrealsense`)."""
+
+from lerobot.cameras.realsense.config_realsense import RealSenseCameraConfig
+from lerobot.cameras.realsense.realsense import RealSenseCamera
 
 __all__ = ["RealSenseCamera", "RealSenseCameraConfig"]

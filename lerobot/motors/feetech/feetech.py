@@ -23,7 +23,8 @@ from lerobot.motors.feetech.tables import (
     MODEL_RESOLUTION,
     OPERATING_MODES,
 )
-from lerobot.motors.motors_bus import Motor, MotorCalibration, MotorsBus
+from lerobot.motors.motor import Motor, MotorCalibration
+from lerobot.motors.motors_bus import MotorsBus
 
 
 def encode_sign_magnitude(value: int, sign_bit: int) -> int:

@@ -4,19 +4,11 @@ current-based position mode so that it limits its grip force."""
 
 from __future__ import annotations
 
+from lerobot.devices.motor_tables import koch_motors
 from lerobot.motors.dynamixel import DynamixelMotorsBus
-from lerobot.motors.motors_bus import Motor, MotorNormMode
+from lerobot.motors.motor import Motor
 from lerobot.robots.follower import FollowerArm
 from lerobot.robots.koch_follower.config_koch_follower import KochFollowerConfig
-
-KOCH_JOINTS = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll")
-
-
-def koch_motors(models: tuple[str, ...], use_degrees: bool) -> dict[str, Motor]:
-    body = MotorNormMode.DEGREES if use_degrees else MotorNormMode.RANGE_M100_100
-    motors = {name: Motor(i, models[i - 1], body) for i, name in enumerate(KOCH_JOINTS, start=1)}
-    motors["gripper"] = Motor(6, models[5], MotorNormMode.RANGE_0_100)
-    return motors
 
 
 class KochFollower(FollowerArm):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lerobot.cameras.configs import CameraConfig, Cv2Rotation
-from lerobot.cameras.opencv.configuration_opencv import OpenCVCameraConfig
+from lerobot.cameras.opencv.config_opencv import OpenCVCameraConfig
+from lerobot.devices.lekiwi_keys import default_teleop_keys
 from lerobot.robots.config import RobotConfig
 
 
@@ -18,21 +19,6 @@ def lekiwi_cameras() -> dict[str, CameraConfig]:
         "wrist": OpenCVCameraConfig(
             index_or_path="/dev/video2", fps=30, width=480, height=640, rotation=Cv2Rotation.ROTATE_90
         ),
-    }
-
-
-def default_teleop_keys() -> dict[str, str]:
-    """Keys driving the base: used by `lekiwi_client` and the `lekiwi_leader` teleoperator."""
-    return {
-        "forward": "w",
-        "backward": "s",
-        "left": "a",
-        "right": "d",
-        "rotate_left": "z",
-        "rotate_right": "x",
-        "speed_up": "r",
-        "speed_down": "f",
-        "quit": "q",
     }
 
 

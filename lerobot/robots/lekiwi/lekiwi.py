@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from lerobot.cameras.utils import make_cameras_from_configs
+from lerobot.devices.arm import MotorArmMixin
 from lerobot.motors.feetech import FeetechMotorsBus
-from lerobot.motors.motors_bus import Motor, MotorNormMode
-from lerobot.robots.arm import MotorArmMixin
+from lerobot.motors.motor import Motor, MotorNormMode
 from lerobot.robots.lekiwi.config_lekiwi import LeKiwiConfig
 from lerobot.robots.robot import CAMERA_TIMEOUT_MS, Robot
 from lerobot.utils.robot_utils import ensure_safe_goal_position
@@ -53,6 +53,8 @@ class LeKiwi(MotorArmMixin, Robot):
     name = "lekiwi"
     config_class = LeKiwiConfig
     full_turn_motors = ("arm_wrist_roll", *WHEELS)
+    bus_class = FeetechMotorsBus
+    make_motors = staticmethod(lekiwi_motors)
 
     def __init__(self, config: LeKiwiConfig):
         super().__init__(config)
@@ -64,8 +66,6 @@ class LeKiwi(MotorArmMixin, Robot):
         angles = np.radians(np.array([240.0, 0.0, 120.0]) - 90.0)
         # (3 wheels, 3 body dofs): wheel linear speeds = M @ [x.vel, y.vel, theta (rad/s)]
         self._kinematics = np.stack([-np.sin(angles), np.cos(angles), np.full(3, config.base_radius)], axis=1)
-
-    bus_class = FeetechMotorsBus
 
     @property
     def observation_features(self) -> dict[str, Any]:

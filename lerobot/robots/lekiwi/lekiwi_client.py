@@ -13,28 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from lerobot.devices.lekiwi_keys import keys_to_base_action
 from lerobot.robots.lekiwi.config_lekiwi import LeKiwiClientConfig
 from lerobot.robots.lekiwi.lekiwi import motor_features
 from lerobot.robots.lekiwi.lekiwi_host import _import_zmq
 from lerobot.robots.robot import Robot
-
-SPEED_LEVELS = ({"xy": 0.1, "theta": 30.0}, {"xy": 0.2, "theta": 60.0}, {"xy": 0.3, "theta": 90.0})
-
-
-def keys_to_base_action(
-    pressed_keys: dict[str, Any], teleop_keys: dict[str, str], speed_index: int
-) -> tuple[dict[str, float], int]:
-    """Pressed keyboard keys -> (base velocities `x.vel`, `y.vel`, `theta.vel`, new speed level index)."""
-    keys = teleop_keys
-    if keys["speed_up"] in pressed_keys:
-        speed_index = min(speed_index + 1, len(SPEED_LEVELS) - 1)
-    if keys["speed_down"] in pressed_keys:
-        speed_index = max(speed_index - 1, 0)
-    speed = SPEED_LEVELS[speed_index]
-    x = speed["xy"] * ((keys["forward"] in pressed_keys) - (keys["backward"] in pressed_keys))
-    y = speed["xy"] * ((keys["left"] in pressed_keys) - (keys["right"] in pressed_keys))
-    theta = speed["theta"] * ((keys["rotate_left"] in pressed_keys) - (keys["rotate_right"] in pressed_keys))
-    return {"x.vel": float(x), "y.vel": float(y), "theta.vel": float(theta)}, speed_index
 
 
 class LeKiwiClient(Robot):

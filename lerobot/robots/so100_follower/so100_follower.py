@@ -3,19 +3,11 @@
 
 from __future__ import annotations
 
+from lerobot.devices.motor_tables import so100_motors
 from lerobot.motors.feetech import FeetechMotorsBus
-from lerobot.motors.motors_bus import Motor, MotorNormMode
+from lerobot.motors.motor import Motor
 from lerobot.robots.follower import FollowerArm
 from lerobot.robots.so100_follower.config_so100_follower import SO100FollowerConfig
-
-SO100_JOINTS = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll")
-
-
-def so100_motors(use_degrees: bool) -> dict[str, Motor]:
-    body = MotorNormMode.DEGREES if use_degrees else MotorNormMode.RANGE_M100_100
-    motors = {name: Motor(i, "sts3215", body) for i, name in enumerate(SO100_JOINTS, start=1)}
-    motors["gripper"] = Motor(6, "sts3215", MotorNormMode.RANGE_0_100)
-    return motors
 
 
 class SO100Follower(FollowerArm):

@@ -1,50 +1,6 @@
-"""Koch leader arm: 6 Dynamixel XL330-M077, torque off except the gripper, which acts as a spring-loaded
-trigger (current-based position mode holding `gripper_open_pos`)."""
+"""Koch leader arm."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-from lerobot.motors.dynamixel import DynamixelMotorsBus
-from lerobot.motors.motors_bus import Motor
-from lerobot.robots.koch_follower.koch_follower import koch_motors
-from lerobot.teleoperators.config import TeleoperatorConfig
-from lerobot.teleoperators.leader import LeaderArm, LeaderArmConfig
-
-
-@TeleoperatorConfig.register_subclass("koch_leader")
-@dataclass(kw_only=True)
-class KochLeaderConfig(LeaderArmConfig):
-    # Gripper rest position (0..100) held by its motor so that the user squeezes against a spring.
-    gripper_open_pos: float = 50.0
-
-    def __post_init__(self):
-        if not 0 <= self.gripper_open_pos <= 100:
-            raise ValueError(
-                f"gripper_open_pos is in 0..100 (percent of the gripper range), got {self.gripper_open_pos}."
-            )
-
-
-class KochLeader(LeaderArm):
-    name = "koch_leader"
-    config_class = KochLeaderConfig
-    bus_class = DynamixelMotorsBus
-    full_turn_motors = ("shoulder_pan", "wrist_roll")
-    calibration_operating_mode = "extended_position"
-
-    @staticmethod
-    def make_motors(use_degrees: bool) -> dict[str, Motor]:
-        return koch_motors(("xl330-m077",) * 6, use_degrees)
-
-    def configure(self) -> None:
-        self.bus.disable_torque()
-        self.bus.configure_motors()
-        joints = [m for m in self.bus.motors if m != "gripper"]
-        self.bus.set_operating_mode("extended_position", joints)
-        self.bus.set_operating_mode("current_position", "gripper")
-        if self.bus.calibration:
-            self.bus.write("Goal_Position", "gripper", self.config.gripper_open_pos)
-            self.bus.enable_torque("gripper")
-
+from lerobot.teleoperators.koch_leader.config_koch_leader import KochLeaderConfig
+from lerobot.teleoperators.koch_leader.koch_leader import KochLeader
 
 __all__ = ["KochLeader", "KochLeaderConfig"]

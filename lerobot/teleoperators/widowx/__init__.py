@@ -1,41 +1,6 @@
-"""WidowX 250 leader arm (one ALOHA leader): 9 Dynamixel motors, shadows hidden from the features."""
+"""WidowX 250 leader arm (one ALOHA leader)."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-from lerobot.motors.dynamixel import DynamixelMotorsBus
-from lerobot.motors.motors_bus import Motor
-from lerobot.robots.viperx import SHADOWS, aloha_arm_motors
-from lerobot.teleoperators.config import TeleoperatorConfig
-from lerobot.teleoperators.leader import LeaderArm, LeaderArmConfig
-
-
-@TeleoperatorConfig.register_subclass("widowx")
-@dataclass(kw_only=True)
-class WidowXConfig(LeaderArmConfig):
-    """WidowX 250 arm: XM430-W350 (ids 1-7), XL430-W250 (id 8), XC430-W150 (id 9) at 1 Mbps."""
-
-
-class WidowX(LeaderArm):
-    name = "widowx"
-    config_class = WidowXConfig
-    bus_class = DynamixelMotorsBus
-    full_turn_motors = ("waist", "forearm_roll", "wrist_rotate")
-    calibration_operating_mode = "extended_position"
-
-    @staticmethod
-    def make_motors(use_degrees: bool) -> dict[str, Motor]:
-        return aloha_arm_motors(("xm430-w350",) * 7 + ("xl430-w250", "xc430-w150"), use_degrees)
-
-    @property
-    def feature_motors(self) -> list[str]:
-        return [m for m in self.bus.motors if m not in SHADOWS]
-
-    def configure(self) -> None:
-        self.bus.disable_torque()
-        self.bus.configure_motors()
-        self.bus.set_operating_mode("extended_position")
-
+from lerobot.teleoperators.widowx.config_widowx import WidowXConfig
+from lerobot.teleoperators.widowx.widowx import WidowX
 
 __all__ = ["WidowX", "WidowXConfig"]

@@ -19,7 +19,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from lerobot.motors.motors_bus import MotorCalibration, MotorsBus
+from lerobot.motors.motor import MotorCalibration
+from lerobot.motors.motors_bus import MotorsBus
 from lerobot.utils.robot_utils import track_connected, untrack
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,10 @@ lekiwi`, arms as `follower_arms` / `leader_arms` = {arm name: port}) and what th
 devices: `LegacyManipulator` (follower arms + cameras, features `<arm>_<motor>.pos`), `LegacyLeaders`, the
 LeKiwi client/leader pair and, with `mock=true`, simulated buses and a LeKiwi host thread (`Devices`).
 Each config says what it builds (`make_robot`, `make_teleoperator`, `make_calibration_arms`, `serve`), so
-the controls in `lerobot/scripts/control_robot.py` never dispatch on type names.
+the controls of `control_robot.py` never dispatch on type names.
+
+This is the v2.1 compatibility layer: it builds on both `lerobot.robots` and `lerobot.teleoperators`,
+which import neither each other nor this package.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import Any, ClassVar, TypeVar
 import draccus
 
 from lerobot.cameras.configs import CameraConfig
-from lerobot.motors.sim_bus import ROBOT_PRESETS, SimulatedServoBus, SimulatedUser
+from lerobot.devices.device import CalibratedDevice
+from lerobot.motors.sim import ROBOT_PRESETS, SimulatedServoBus, SimulatedUser
 from lerobot.robots.aloha import aloha_cameras
-from lerobot.robots.device import CalibratedDevice
 from lerobot.robots.lekiwi.config_lekiwi import (
     LeKiwiClientConfig,
     LeKiwiConfig,

@@ -13,7 +13,7 @@ import numpy as np
 
 from lerobot.cameras.camera import Camera
 from lerobot.cameras.configs import ColorMode, Cv2Rotation
-from lerobot.cameras.realsense.configuration_realsense import RealSenseCameraConfig
+from lerobot.cameras.realsense.config_realsense import RealSenseCameraConfig
 
 
 def _import_rs() -> Any:

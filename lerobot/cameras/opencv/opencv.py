@@ -17,7 +17,7 @@ import numpy as np
 
 from lerobot.cameras.camera import Camera
 from lerobot.cameras.configs import ColorMode, Cv2Rotation
-from lerobot.cameras.opencv.configuration_opencv import OpenCVCameraConfig
+from lerobot.cameras.opencv.config_opencv import OpenCVCameraConfig
 
 
 def _import_cv2() -> Any:

@@ -1,5 +1,8 @@
 """What robots and teleoperators share: identity, calibration files, interactive prompts, exit safety.
 
+`lerobot.robots.Robot` and `lerobot.teleoperators.Teleoperator` both derive from `CalibratedDevice`; this
+package is their common base, so that neither family imports the other.
+
 Calibration files live in `$HF_LEROBOT_CALIBRATION` (default `$HF_LEROBOT_HOME/calibration`) under
 `{robots|teleoperators}/<type>/<id>.json`, one dict per motor:
     {"shoulder_pan": {"id": 1, "drive_mode": 0, "homing_offset": -1470, "range_min": 758, "range_max": 3292}}
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
-from lerobot.motors.motors_bus import MotorCalibration
+from lerobot.motors.motor import MotorCalibration
 from lerobot.utils.constants import hf_lerobot_home
 
 
