@@ -6,10 +6,10 @@ import `lerobot.scripts` (in any spelling: `import lerobot.scripts.x`, `from ler
 """
 
 import ast
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = "lerobot.scripts"
@@ -63,7 +63,8 @@ def test_no_module_imports_the_scripts():
     offenders = [hit for path in python_files() for hit in script_imports(path)]
     assert not offenders, (
         "These modules import lerobot.scripts; scripts only parse flags and call the library (move the code "
-        "they need into lerobot/evaluation, lerobot/training, lerobot/recording, ...):\n" + "\n".join(offenders)
+        "they need into lerobot/evaluation, lerobot/training, lerobot/recording, ...):\n"
+        + "\n".join(offenders)
     )
 
 
