@@ -70,9 +70,8 @@ def write_calibration(device) -> None:
 
 def run(args: argparse.Namespace, work: Path) -> None:
     from lerobot.configs.parser import parse
+    from lerobot.recording import RecordConfig, TeleoperateConfig, new_events, record, record_loop
     from lerobot.robots import make_robot_from_config
-    from lerobot.scripts.lerobot_record import RecordConfig, new_events, record, record_loop
-    from lerobot.scripts.lerobot_teleoperate import TeleoperateConfig
     from lerobot.teleoperators import make_teleoperator_from_config
 
     videos = [make_video(work / f"cam{i}.mp4", args.width, args.height) for i in range(2)]

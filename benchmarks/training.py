@@ -4,7 +4,7 @@
     python benchmarks/training.py --policies act diffusion --steps 12 --num-workers 0 --device cuda
 
 For each policy it generates a PushT-shaped v3.0 dataset once (96x96 video camera, 2-D state and action,
-reward), runs the real training loop (`lerobot.scripts.train.train`, default policy config and training
+reward), runs the real training loop (`lerobot.training.train`, default policy config and training
 flags except `--steps`) and reads the per-step `update_s` / `dataloading_s` the loop logs. The first
 `--warmup` steps (worker start-up, first allocations) are left out. Printed per policy: median update
 time, median data wait, steps/s = 1 / (update + wait), and the data share = wait / (update + wait); the
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lerobot.configs.parser import parse  # noqa: E402
 from lerobot.configs.train import TrainPipelineConfig  # noqa: E402
-from lerobot.scripts.train import TRAIN_METRICS_FILE, train  # noqa: E402
+from lerobot.training import TRAIN_METRICS_FILE, train  # noqa: E402
 from tests.datasets.factories import make_dataset  # noqa: E402
 
 FEATURES = {

@@ -1,2 +1,3 @@
-"""The v2.1 compatibility layer: `control_robot.py`'s robot configs (`--robot.type=so100|koch|...`) and
-what they build on today's robots and teleoperators (`devices.py`)."""
+"""The v2.1 compatibility layer, kept apart from the current API: what `python lerobot/scripts/control_robot.py`
+runs (`control_robot.py`) and its robot configs (`--robot.type=so100|koch|...`) built on today's robots and
+teleoperators (`devices.py`)."""

@@ -173,13 +173,15 @@ def train_args(
 def train(
     out: Path, steps: int, batch_size: int, eval_freq: int = 0, eval_episodes: int = 10, max_steps: int = 300
 ) -> Path:
-    from lerobot.scripts.train import main as train_main
+    from lerobot.configs.parser import parse
+    from lerobot.configs.train import TrainPipelineConfig
+    from lerobot.training import train as train_main
 
     if (out / "train").exists():
         shutil.rmtree(out / "train")
     args = train_args(out, steps, batch_size, eval_freq, eval_episodes, max_steps)
     print("lerobot-train " + shlex.join(args), flush=True)
-    checkpoint = train_main(args)
+    checkpoint = train_main(parse(TrainPipelineConfig, args))
     print(
         f"training curve and success rate: {plot_training_curve(out / 'train', out / 'training_curve.png')}"
     )
@@ -200,7 +202,7 @@ def plot_training_curve(train_dir: Path, png: Path, final: dict | None = None) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lerobot.scripts.train import EVAL_METRICS_FILE, TRAIN_METRICS_FILE
+    from lerobot.training import EVAL_METRICS_FILE, TRAIN_METRICS_FILE
 
     records = _read_jsonl(train_dir / TRAIN_METRICS_FILE)
     evals = _read_jsonl(train_dir / EVAL_METRICS_FILE)
@@ -284,7 +286,8 @@ def evaluate(
     from lerobot.configs.eval import EvalPipelineConfig
     from lerobot.configs.parser import parse
     from lerobot.envs.factory import make_env
-    from lerobot.scripts.eval import eval_info_layout, eval_main, eval_policy, set_seed
+    from lerobot.evaluation import eval_info_layout, eval_main, eval_policy
+    from lerobot.utils.random_utils import set_seed
 
     policy_path = policy_path or out / "train" / "checkpoints" / "last" / "pretrained_model"
     results = {}

@@ -1,1 +1,2 @@
-"""Web visualizer of LeRobot datasets (`lerobot-dataset-viz-html`): see `lerobot/visualization/site.py`."""
+"""Dataset visualizers: the web one (`lerobot-dataset-viz-html`, `lerobot/visualization/site.py`) and the
+Rerun one (`lerobot-dataset-viz`, `lerobot/visualization/rerun_episode.py`)."""
