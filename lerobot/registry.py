@@ -37,9 +37,12 @@ import difflib
 import functools
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 
 class UnknownTypeError(KeyError, ValueError):
@@ -108,6 +111,9 @@ class Registry:
         strings. Registering a different object under a taken name is an error naming both."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"A {self.family} type name must be a non-empty string, got {name!r}.")
+        for value in (config, cls):
+            if isinstance(value, str) and not _REF.fullmatch(value):
+                raise ValueError(f"Registry reference {value!r} must read 'package.module:Attribute'.")
         entry = self._entries.setdefault(name, Entry())
         for slot, value in (("config", config), ("cls", cls)):
             if value is None:
