@@ -251,6 +251,12 @@ class RegisteredChoice:
         cls.type_registry.register(name, config=choice_type)
         return super().register_subclass(name, choice_type)
 
+    @classmethod
+    def unregister_subclass(cls, name: str) -> None:
+        """Remove `name` from the registry and from draccus' table (a test's or a plugin's own type)."""
+        cls.type_registry.unregister(name)
+        super().get_known_choices().pop(name, None)
+
 
 # ----- the built-in types ----------------------------------------------------------------------------------
 # name -> ("module:ConfigClass", "module:Class"). A new policy, env, robot, ... adds one line here
