@@ -38,6 +38,7 @@ import functools
 import importlib
 import pkgutil
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -79,6 +80,12 @@ def load(ref: str | type) -> Any:
         except AttributeError:
             raise ImportError(f"{module} defines no {attr} (registry reference {ref!r}).") from None
     return obj
+
+
+@functools.lru_cache(maxsize=8)
+def _top_level_modules(path: tuple[str, ...]) -> tuple[str, ...]:
+    """Names of the top-level modules importable from `path` (one scan per value of sys.path)."""
+    return tuple(m.name for m in pkgutil.iter_modules(list(path)))
 
 
 @dataclass
@@ -153,9 +160,9 @@ class Registry:
     def discover_plugins(self) -> list[str]:
         """Import the installed top-level packages named `<plugin_prefix>*` not imported yet; their names."""
         found = [
-            m.name
-            for m in pkgutil.iter_modules()
-            if m.name.startswith(self.plugin_prefix) and m.name not in self._plugins_imported
+            name
+            for name in _top_level_modules(tuple(sys.path))
+            if name.startswith(self.plugin_prefix) and name not in self._plugins_imported
         ]
         for module in found:
             self._plugins_imported.add(module)
