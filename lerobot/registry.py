@@ -99,11 +99,8 @@ class Entry:
 class Registry:
     """Type name -> `Entry`, for one family. Lookups import on first use and cache the object."""
 
-    def __init__(
-        self, family: str, flag: str, plugin_prefix: str, builtins: dict[str, tuple[str | None, ...]]
-    ):
+    def __init__(self, family: str, plugin_prefix: str, builtins: dict[str, tuple[str | None, ...]]):
         self.family = family  # "policy", "robot", ...: used in messages
-        self.flag = flag  # the command-line flag that selects a type, e.g. "--policy.type"
         self.plugin_prefix = plugin_prefix  # installed packages with this prefix register plugins
         self._entries: dict[str, Entry] = {name: Entry(*refs) for name, refs in builtins.items()}
         self._plugins_imported: set[str] = set()
@@ -166,7 +163,13 @@ class Registry:
         ]
         for module in found:
             self._plugins_imported.add(module)
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except Exception as e:
+                raise ImportError(
+                    f"The {self.family} plugin package '{module}' (imported because its name starts with "
+                    f"'{self.plugin_prefix}') failed to import: {type(e).__name__}: {e}"
+                ) from e
         return found
 
     # ----- lookup -------------------------------------------------------------------------------------
@@ -271,20 +274,29 @@ class RegisteredChoice:
 
 POLICIES = Registry(
     "policy",
-    "--policy.type",
     "lerobot_policy_",
     {
-        name: (
-            f"lerobot.policies.{name}.configuration_{name}:{cls}Config",
-            f"lerobot.policies.{name}.modeling_{name}:{cls}Policy",
-        )
-        for name, cls in (("act", "ACT"), ("diffusion", "Diffusion"), ("tdmpc", "TDMPC"), ("vqbet", "VQBeT"))
+        "act": (
+            "lerobot.policies.act.configuration_act:ACTConfig",
+            "lerobot.policies.act.modeling_act:ACTPolicy",
+        ),
+        "diffusion": (
+            "lerobot.policies.diffusion.configuration_diffusion:DiffusionConfig",
+            "lerobot.policies.diffusion.modeling_diffusion:DiffusionPolicy",
+        ),
+        "tdmpc": (
+            "lerobot.policies.tdmpc.configuration_tdmpc:TDMPCConfig",
+            "lerobot.policies.tdmpc.modeling_tdmpc:TDMPCPolicy",
+        ),
+        "vqbet": (
+            "lerobot.policies.vqbet.configuration_vqbet:VQBeTConfig",
+            "lerobot.policies.vqbet.modeling_vqbet:VQBeTPolicy",
+        ),
     },
 )
 
 ENVS = Registry(
     "env",
-    "--env.type",
     "lerobot_env_",
     {
         "aloha": ("lerobot.envs.configs:AlohaEnv", None),
@@ -295,7 +307,6 @@ ENVS = Registry(
 
 ROBOTS = Registry(
     "robot",
-    "--robot.type",
     "lerobot_robot_",
     {
         "so100_follower": (
@@ -315,7 +326,6 @@ ROBOTS = Registry(
 
 TELEOPERATORS = Registry(
     "teleoperator",
-    "--teleop.type",
     "lerobot_teleoperator_",
     {
         "so100_leader": (
@@ -344,7 +354,6 @@ TELEOPERATORS = Registry(
 
 CAMERAS = Registry(
     "camera",
-    "cameras' type",
     "lerobot_camera_",
     {
         "opencv": ("lerobot.cameras.opencv:OpenCVCameraConfig", "lerobot.cameras.opencv:OpenCVCamera"),
@@ -357,7 +366,6 @@ CAMERAS = Registry(
 
 MOTOR_BUSES = Registry(
     "motor bus",
-    "bus vendor",
     "lerobot_motors_",
     {
         "feetech": (None, "lerobot.motors.feetech:FeetechMotorsBus"),

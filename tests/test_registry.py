@@ -259,7 +259,7 @@ def test_unknown_names_are_explained():
 
 
 def test_register_plugins_by_string_or_object_and_refuse_a_taken_name():
-    registry = Registry("gadget", "--gadget.type", "lerobot_gadget_", {"ref": (None, "pathlib:Path")})
+    registry = Registry("gadget", "lerobot_gadget_", {"ref": (None, "pathlib:Path")})
     assert registry.get_class("ref") is Path
     registry.register("purepath", cls="pathlib:PurePath")
     assert registry.names() == ["purepath", "ref"]
@@ -288,4 +288,4 @@ def test_installed_plugin_packages_are_discovered(tmp_path, monkeypatch):
         sys.modules.pop("lerobot_gadget_demo", None)
 
 
-GADGETS = Registry("gadget", "--gadget.type", "lerobot_gadget_", {})
+GADGETS = Registry("gadget", "lerobot_gadget_", {})
