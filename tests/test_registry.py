@@ -49,7 +49,7 @@ def _bases() -> dict[str, tuple[type, type | None]]:
     from lerobot.cameras.configs import CameraConfig
     from lerobot.configs.policies import PreTrainedConfig
     from lerobot.envs.configs import EnvConfig
-    from lerobot.motors.motors_bus import MotorsBus
+    from lerobot.motors import MotorsBus
     from lerobot.policies.pretrained import PreTrainedPolicy
     from lerobot.robots.config import RobotConfig
     from lerobot.robots.robot import Robot
@@ -207,7 +207,7 @@ def test_class_by_name_built_from_its_config(family, name):
     cls = registry.get_class(name)
     assert issubclass(cls, class_base)
     if family == "motors":
-        from lerobot.motors.motors_bus import Motor, MotorNormMode
+        from lerobot.motors import Motor, MotorNormMode
 
         assert cls.vendor == name
         model = sorted(cls.model_ctrl_table)[0]
