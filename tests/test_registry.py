@@ -108,6 +108,37 @@ def test_every_policy_folder_is_registered():
     assert folders <= set(POLICIES.names()), "add the policy to the POLICIES table of lerobot/registry.py"
 
 
+BASE_OF_FAMILY = {
+    "PreTrainedConfig": "policies",
+    "EnvConfig": "envs",
+    "RobotConfig": "robots",
+    "TeleoperatorConfig": "teleoperators",
+    "CameraConfig": "cameras",
+}
+
+
+def test_every_registered_config_of_the_library_is_in_the_tables():
+    """A `@<Base>.register_subclass("<name>")` anywhere in lerobot/ has its line in lerobot/registry.py (else
+    the name is known only after something imports its module)."""
+    import ast
+
+    missing = []
+    for path in sorted((REPO / "lerobot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            base = node.func.value
+            if (
+                node.func.attr == "register_subclass"
+                and isinstance(base, ast.Name)
+                and base.id in BASE_OF_FAMILY
+            ):
+                name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+                if name not in FAMILIES[BASE_OF_FAMILY[base.id]].names():
+                    missing.append(f"{path.relative_to(REPO)}: {base.id} '{name}'")
+    assert missing == [], "add these to lerobot/registry.py: " + ", ".join(missing)
+
+
 def test_public_lists_come_from_the_registry():
     assert lerobot.available_policies == POLICIES.names()
     assert lerobot.available_envs == ENVS.names()
