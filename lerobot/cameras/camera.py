@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import abc
 import threading
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from lerobot.cameras.configs import CameraConfig
+from lerobot.registry import CAMERAS
 
 
 class Camera(abc.ABC):
     config_class: type[CameraConfig]
-    registry: dict[str, type[Camera]] = {}
+    # name -> class of every registered camera backend, imported on access (lerobot/registry.py).
+    registry: ClassVar[Mapping[str, type[Camera]]] = CAMERAS.classes
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("name")
         if name:
-            Camera.registry[name] = cls
+            CAMERAS.register(name, cls=cls)
 
     def __init__(self, config: CameraConfig):
         self.config = config

@@ -1,12 +1,15 @@
-"""Camera configs: a draccus choice registry keyed by `type` (`opencv`, `intelrealsense`)."""
+"""Camera configs: a draccus choice registry keyed by `type`, looked up in lerobot/registry.py (`opencv`, `intelrealsense`)."""
 
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar
 
 import draccus
+
+from lerobot.registry import CAMERAS, RegisteredChoice, Registry
 
 
 class ColorMode(str, Enum):
@@ -22,8 +25,11 @@ class Cv2Rotation(int, Enum):
 
 
 @dataclass(kw_only=True)
-class CameraConfig(draccus.ChoiceRegistry, abc.ABC):
+class CameraConfig(RegisteredChoice, draccus.ChoiceRegistry, abc.ABC):
     """Common camera settings. Robots need `fps`, `width` and `height` set (they size the dataset)."""
+
+    # Where `type` names are looked up (lerobot/registry.py).
+    type_registry: ClassVar[Registry] = CAMERAS
 
     # Frames per second to capture (None: the device's default; robots need it set).
     fps: int | None = None

@@ -6,7 +6,8 @@
 
 - Dotted overrides `--a.b.c=value`; booleans `true/false`; lists/dicts in YAML syntax.
 - Choice-registry fields (`policy`, `env`, `optimizer`, ...) are selected with `--<field>.type=<name>`;
-  every built-in policy config is importable by name, so `--policy.type=act` works without imports.
+  every registered type is importable by name (lerobot/registry.py), so `--policy.type=act` works without
+  imports; `--<field>.discover_packages_path=<package>` imports a plugin package that registers more.
 - `--<field>.path=<dir | config.json | hub id>` (for fields holding a `PreTrainedConfig`, mutually
   exclusive with `--<field>.type`) loads that config.json (unknown keys ignored with a warning), applies
   the remaining `--<field>.*` flags as overrides and sets `<field>.pretrained_path`. Nested fields work
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import importlib
 import json
 import logging
 import re
@@ -38,7 +40,7 @@ import draccus
 import draccus.argparsing
 import draccus.utils
 
-from lerobot.configs.policies import PreTrainedConfig, _builtin_policy_names, _resolve_config_file
+from lerobot.configs.policies import PreTrainedConfig, _resolve_config_file
 from lerobot.utils.cli import UsageError, one_line, unknown_flags_message
 from lerobot.utils.constants import TRAIN_CONFIG_NAME
 
@@ -48,12 +50,28 @@ T = TypeVar("T")
 
 
 def import_builtin_policy_configs() -> None:
-    """Register every built-in policy config (imports only the configuration modules, no torch)."""
-    for name in _builtin_policy_names():
-        try:
-            PreTrainedConfig.get_config_class(name)
-        except ValueError:  # a folder whose config is not registered (work in progress): not selectable
-            logger.debug("policy folder '%s' registers no config", name)
+    """Import every registered policy config (only the configuration modules, no torch)."""
+    PreTrainedConfig.get_known_choices()
+
+
+def import_plugin_packages(args: list[str]) -> list[str]:
+    """Pop every `--<field>.discover_packages_path=<package>` flag from `args` and import that package, so
+    that the types it registers (lerobot/registry.py) can be chosen; returns the remaining args."""
+    out = []
+    for arg in args:
+        flag, sep, value = arg.partition("=")
+        if flag.startswith("--") and flag.split(".")[-1] == "discover_packages_path":
+            if not sep or not value:
+                raise UsageError(f"{flag} needs a value: the importable name of a plugin package.")
+            try:
+                importlib.import_module(value)
+            except ImportError as e:
+                raise UsageError(
+                    f"{flag}: cannot import '{value}' ({e}); is the package installed?"
+                ) from None
+            continue
+        out.append(arg)
+    return out
 
 
 def pop_arg(args: list[str], name: str) -> tuple[str | None, list[str]]:
@@ -245,8 +263,7 @@ def _chain(e: BaseException) -> list[BaseException]:
 
 def parse(config_class: type[T], args: Sequence[str] | None = None) -> T:
     """Parse `args` (default `sys.argv[1:]`) into `config_class`; see the module docstring."""
-    args = list(sys.argv[1:] if args is None else args)
-    import_builtin_policy_configs()
+    args = import_plugin_packages(list(sys.argv[1:] if args is None else args))
     check_choice_types(config_class, args)
     config_path, args = pop_arg(args, "config_path")
     base: dict[str, Any] = _load_config_file(config_path) if config_path else {}

@@ -2,9 +2,9 @@
 
 Contract for policy authors (ACT, Diffusion, TD-MPC, VQ-BeT, ...):
 
-- Subclass as a dataclass and register it by its `type` name; put it in
-  `lerobot/policies/<name>/configuration_<name>.py` so that lookups by name find it without an explicit
-  import (the registry imports that module on demand)::
+- Subclass as a dataclass and register it by its `type` name, in
+  `lerobot/policies/<name>/configuration_<name>.py`, with one line in the `POLICIES` table of
+  lerobot/registry.py, which imports that module on demand (docs/contributing.md)::
 
       @PreTrainedConfig.register_subclass("act")
       @dataclass
@@ -31,11 +31,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-import importlib
 import json
 import logging
 import os
-import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,25 +42,12 @@ from typing import Any, ClassVar, TypeVar
 import draccus
 
 from lerobot.configs.types import FeatureType, NormalizationMode, PolicyFeature, check_numbers
+from lerobot.registry import POLICIES, RegisteredChoice, Registry
 from lerobot.utils.constants import ACTION, CONFIG_NAME, OBS_STATE
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T", bound="PreTrainedConfig")
-
-
-def _builtin_policy_names() -> list[str]:
-    """Names of the policy folders that ship a `configuration_<name>.py` (found without importing them)."""
-    import lerobot.policies as policies_pkg
-
-    names = []
-    for info in pkgutil.iter_modules(policies_pkg.__path__):
-        if not info.ispkg:
-            continue
-        folder = Path(policies_pkg.__path__[0]) / info.name
-        if (folder / f"configuration_{info.name}.py").is_file():
-            names.append(info.name)
-    return sorted(names)
 
 
 def resolve_device(device: str | None) -> str:
@@ -119,8 +104,10 @@ def _resolve_config_file(pretrained_name_or_path: str | Path, revision: str | No
 
 
 @dataclass
-class PreTrainedConfig(draccus.ChoiceRegistry):
+class PreTrainedConfig(RegisteredChoice, draccus.ChoiceRegistry):
     """Base of every policy config; selected on the command line by `--policy.type=<name>`."""
+
+    type_registry: ClassVar[Registry] = POLICIES
 
     # Number of observation frames the policy sees per step (current frame included).
     n_obs_steps: int = 1
@@ -206,21 +193,14 @@ class PreTrainedConfig(draccus.ChoiceRegistry):
 
     @classmethod
     def get_config_class(cls, policy_type: str) -> type[PreTrainedConfig]:
-        """Config class registered as `policy_type`; imports `lerobot.policies.<type>` on demand."""
-        known = PreTrainedConfig.get_known_choices()
-        if policy_type not in known and policy_type in _builtin_policy_names():
-            importlib.import_module(f"lerobot.policies.{policy_type}.configuration_{policy_type}")
-        if policy_type not in known:
-            names = sorted(set(known) | set(_builtin_policy_names()))
-            close = difflib.get_close_matches(str(policy_type), names, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"Unknown policy type '{policy_type}'. Known types: {names}.{hint}")
-        return known[policy_type]
+        """Config class registered as `policy_type` (lerobot/registry.py imports its module on demand); a
+        ValueError listing the known types, with a did-you-mean, for an unknown one."""
+        return PreTrainedConfig.get_choice_class(policy_type)
 
     @classmethod
     def known_types(cls) -> list[str]:
-        """Every registered policy type plus the built-in ones not imported yet."""
-        return sorted(set(PreTrainedConfig.get_known_choices()) | set(_builtin_policy_names()))
+        """Every registered policy type (nothing imported)."""
+        return POLICIES.names()
 
     # ----- time windows (the dataset turns them into delta_timestamps with its fps) --------------------
     @property

@@ -46,6 +46,7 @@ from lerobot.datasets.formats.v30 import (
 from lerobot.datasets.video_encoding import can_concatenate, concatenate_videos, cut_video
 from lerobot.datasets.writing.frames import write_json_file
 from lerobot.utils.cli import ArgumentParser, command
+from lerobot.utils.constants import TASK
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -119,7 +120,7 @@ def convert_v21_to_v30(
     fps = info["fps"]
     src_chunks = info.get("chunks_size", DEFAULT_CHUNK_SIZE)
     episodes = sorted(_read_jsonl(src / v21.EPISODES_PATH), key=lambda r: r["episode_index"])
-    tasks = [r["task"] for r in sorted(_read_jsonl(src / v21.TASKS_PATH), key=lambda r: r["task_index"])]
+    tasks = [r[TASK] for r in sorted(_read_jsonl(src / v21.TASKS_PATH), key=lambda r: r["task_index"])]
     global_stats = None
     if src_version == "v2.0":
         stats_path = src / STATS_PATH
@@ -324,7 +325,7 @@ def convert_v30_to_v21(
         ],
         out / v21.EPISODES_PATH,
     )
-    _write_jsonl([{"task_index": i, "task": t} for i, t in enumerate(tasks)], out / v21.TASKS_PATH)
+    _write_jsonl([{"task_index": i, TASK: t} for i, t in enumerate(tasks)], out / v21.TASKS_PATH)
     stats_rows = []
     for r in rows:
         stats: dict[str, dict] = {}

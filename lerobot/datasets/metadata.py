@@ -26,7 +26,7 @@ from lerobot.datasets.formats.common import (
 )
 from lerobot.datasets.formats.episodes_table import EpisodesTable
 from lerobot.datasets.utils import format_ranges
-from lerobot.utils.constants import hf_lerobot_home
+from lerobot.utils.constants import TASK, hf_lerobot_home
 
 
 class LeRobotDatasetMetadata:
@@ -286,7 +286,7 @@ class LeRobotDatasetMetadata:
 
         return pd.DataFrame(
             {"task_index": np.arange(len(self._loaded.tasks), dtype=np.int64)},
-            index=pd.Index(self._loaded.tasks, name="task"),
+            index=pd.Index(self._loaded.tasks, name=TASK),
         )
 
     @property

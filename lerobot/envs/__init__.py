@@ -1,8 +1,8 @@
 """Simulation environments: configs registered by `type`, a vector-env factory and the
 observation mapping to policy inputs.
 
-- `lerobot.envs.configs`: `EnvConfig` (draccus ChoiceRegistry) and `PushtEnv` ("pusht"), `AlohaEnv`
-  ("aloha"), `XarmEnv` ("xarm").
+- `lerobot.envs.configs`: `EnvConfig` (draccus ChoiceRegistry; names in the `ENVS` table of
+  lerobot/registry.py) and `PushtEnv` ("pusht"), `AlohaEnv` ("aloha"), `XarmEnv` ("xarm").
 - `lerobot.envs.factory`: `make_env_config(env_type, **fields)`, `make_env(cfg, n_envs=1, use_async_envs=False)`.
 - `lerobot.envs.utils`: `preprocess_observation(obs)`, `env_to_policy_features(cfg)`,
   `check_policy_features_match_env(input_features, cfg)`.

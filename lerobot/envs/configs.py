@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import draccus
 
 from lerobot.configs.types import FeatureType, PolicyFeature
+from lerobot.registry import ENVS, RegisteredChoice, Registry
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGE, OBS_IMAGES, OBS_STATE
 
 
@@ -40,8 +41,11 @@ def _nearest(name: str, choices: list[str]) -> str:
 
 
 @dataclass
-class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
-    """Base class of every simulation env config; subclasses are registered by `type`."""
+class EnvConfig(RegisteredChoice, draccus.ChoiceRegistry, abc.ABC):
+    """Base class of every simulation env config; subclasses are registered by `type` (the `ENVS` table
+    of lerobot/registry.py)."""
+
+    type_registry: ClassVar[Registry] = ENVS
 
     # Gym task name inside the env package, e.g. "PushT-v0" (the env id is "gym_<type>/<task>").
     task: str | None = None
@@ -56,6 +60,8 @@ class EnvConfig(draccus.ChoiceRegistry, abc.ABC):
 
     # Tasks this env type accepts; filled by each subclass.
     available_tasks: ClassVar[tuple[str, ...]] = ()
+    # Policy types with pretrained checkpoints for this env (`lerobot.available_policies_per_env`).
+    suggested_policies: ClassVar[tuple[str, ...]] = ()
     # obs_type -> the gym-side observation features the env returns with it (gym key -> feature). A
     # non-dict observation (a bare image or vector) is keyed "pixels" (image) or "state" (vector), the
     # names `preprocess_observation` gives it.
@@ -183,6 +189,7 @@ class AlohaEnv(EnvConfig):
     default_features_map: ClassVar[dict[str, str]] = _ALOHA_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("AlohaInsertion-v0", "AlohaTransferCube-v0")
+    suggested_policies: ClassVar[tuple[str, ...]] = ("act",)
     obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
         "pixels_agent_pos": {"agent_pos": _vector(FeatureType.STATE, 14), "pixels/top": _visual(480, 640, 3)},
         "pixels": {"top": _visual(480, 640, 3)},
@@ -230,6 +237,7 @@ class PushtEnv(EnvConfig):
     default_features_map: ClassVar[dict[str, str]] = _PUSHT_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("PushT-v0",)
+    suggested_policies: ClassVar[tuple[str, ...]] = ("diffusion", "vqbet")
     # Departure from the reference's documented size (which lists 384x384, the visualization size): gym-pusht returns
     # observation frames of its `observation_width/height`, 96x96, which is what the pusht datasets and
     # policies use; declaring the real shape lets the feature check work.
@@ -287,6 +295,7 @@ class XarmEnv(EnvConfig):
     default_features_map: ClassVar[dict[str, str]] = _XARM_FEATURES_MAP
 
     available_tasks: ClassVar[tuple[str, ...]] = ("XarmLift-v0",)
+    suggested_policies: ClassVar[tuple[str, ...]] = ("tdmpc",)
     obs_type_features: ClassVar[dict[str, dict[str, PolicyFeature]]] = {
         "pixels_agent_pos": {"pixels": _visual(84, 84, 3), "agent_pos": _vector(FeatureType.STATE, 4)},
         "pixels": {"pixels": _visual(84, 84, 3)},

@@ -101,20 +101,32 @@ def preprocess_observation(observations: dict[str, np.ndarray] | np.ndarray) -> 
 
 
 def env_to_policy_features(env_cfg: EnvConfig) -> dict[str, PolicyFeature]:
-    """The env's features under LeRobot keys, as a policy sees them (cameras channel-first (C, H, W))."""
+    """The env's features under LeRobot keys, as a policy sees them (cameras channel-first (C, H, W)).
+
+    `env_cfg` is an EnvConfig or any object with `features` (gym key -> PolicyFeature or {type, shape},
+    images channel-last (H, W, C)) and `features_map` (gym key -> LeRobot key)."""
+    features = getattr(env_cfg, "features", None)
+    name = f"--env.type={env_cfg.type}" if hasattr(env_cfg, "type") else type(env_cfg).__name__
+    if not isinstance(features, dict):
+        raise TypeError(
+            f"{name} has no `features` dict: an env config must expose its features "
+            "(env key -> PolicyFeature) and `features_map` (env key -> policy key)."
+        )
+    features_map = getattr(env_cfg, "features_map", None) or {}
     policy_features: dict[str, PolicyFeature] = {}
-    for key, ft in env_cfg.features.items():
-        if key not in env_cfg.features_map:
+    for key, ft in features.items():
+        if isinstance(ft, dict):
+            ft = PolicyFeature(type=FeatureType(ft["type"]), shape=tuple(ft["shape"]))
+        if key not in features_map:
             raise KeyError(
-                f"Env feature {key!r} of --env.type={env_cfg.type} has no entry in features_map "
-                f"{sorted(env_cfg.features_map)}."
+                f"Env feature {key!r} of {name} has no entry in features_map {sorted(features_map)}."
             )
         shape = tuple(ft.shape)
         if ft.type is FeatureType.VISUAL:
             if len(shape) != 3:
                 raise ValueError(f"Camera feature {key!r} must have a 3-D shape (H, W, C), got {shape}.")
             shape = (shape[2], shape[0], shape[1])
-        policy_features[env_cfg.features_map[key]] = PolicyFeature(type=ft.type, shape=shape)
+        policy_features[features_map[key]] = PolicyFeature(type=ft.type, shape=shape)
     return policy_features
 
 

@@ -1,71 +1,47 @@
 """Look up policies by their `type` name and build them from a dataset's or an environment's features.
 
-- `get_policy_class(name)`: imports `lerobot.policies.<name>.modeling_<name>` on demand (so a policy's
-  extra dependencies stay optional) and returns its `PreTrainedPolicy` subclass with `name == <name>`.
+- `get_policy_class(name)`: the `PreTrainedPolicy` subclass registered as `name` in lerobot/registry.py,
+  its module imported on demand (so a policy's extra dependencies stay optional).
 - `make_policy_config(policy_type, **kwargs)`: the registered config class instantiated with kwargs.
 - `make_policy(cfg, ds_meta=None, env_cfg=None)`: fills `cfg.input_features` / `cfg.output_features`
   (unless already set) from `dataset_to_policy_features(ds_meta.features)` or from the env config's
-  `features` (dict[str, PolicyFeature], env keys, cameras channel-last (H, W, C)) renamed through its `features_map` (env key -> policy
-  key); takes the normalization stats from `ds_meta.stats`; loads the weights when
-  `cfg.pretrained_path` is set; returns the policy on `cfg.device`.
+  `features` renamed through its `features_map` (`lerobot.envs.utils.env_to_policy_features`); takes
+  the normalization stats from `ds_meta.stats`; loads the weights when `cfg.pretrained_path` is set;
+  returns the policy on `cfg.device`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from lerobot.configs.policies import PreTrainedConfig
-from lerobot.configs.types import FeatureType, PolicyFeature
+from lerobot.configs.types import FeatureType
 from lerobot.datasets.utils import dataset_to_policy_features
+from lerobot.envs.utils import env_to_policy_features
 from lerobot.policies.pretrained import PreTrainedPolicy
+from lerobot.registry import POLICIES
 
 logger = logging.getLogger(__name__)
 
 
 def get_policy_class(name: str) -> type[PreTrainedPolicy]:
-    """The policy class registered under `name` (e.g. "act" -> ACTPolicy)."""
-    PreTrainedConfig.get_config_class(name)  # clear error for an unknown name, with a suggestion
-    module = importlib.import_module(f"lerobot.policies.{name}.modeling_{name}")
-    for obj in vars(module).values():
-        if (
-            isinstance(obj, type)
-            and issubclass(obj, PreTrainedPolicy)
-            and obj is not PreTrainedPolicy
-            and getattr(obj, "name", None) == name
-        ):
-            return obj
-    raise ImportError(f"lerobot.policies.{name}.modeling_{name} defines no PreTrainedPolicy named '{name}'.")
+    """The policy class registered under `name` (e.g. "act" -> ACTPolicy), its module imported now."""
+    cls = POLICIES.get_class(name)  # an unknown name: ValueError listing the known ones, with a did-you-mean
+    if (
+        not (isinstance(cls, type) and issubclass(cls, PreTrainedPolicy))
+        or getattr(cls, "name", None) != name
+    ):
+        raise TypeError(
+            f"The policy class registered as '{name}' ({cls!r}) must be a PreTrainedPolicy subclass whose "
+            f"`name` is '{name}' (lerobot/registry.py, docs/contributing.md)."
+        )
+    return cls
 
 
 def make_policy_config(policy_type: str, **kwargs: Any) -> PreTrainedConfig:
     """Instantiate the config registered as `policy_type` with `kwargs` as field values."""
     return PreTrainedConfig.get_config_class(policy_type)(**kwargs)
-
-
-def env_to_policy_features(env_cfg: Any) -> dict[str, PolicyFeature]:
-    """Policy features of an env config (duck-typed: `features` and `features_map` attributes)."""
-    features = getattr(env_cfg, "features", None)
-    if not isinstance(features, dict):
-        raise TypeError(
-            f"{type(env_cfg).__name__} has no `features` dict: an env config must expose its features "
-            "(env key -> PolicyFeature) and `features_map` (env key -> policy key)."
-        )
-    features_map = getattr(env_cfg, "features_map", None) or {}
-    out: dict[str, PolicyFeature] = {}
-    for key, ft in features.items():
-        if isinstance(ft, dict):
-            ft = PolicyFeature(type=FeatureType(ft["type"]), shape=tuple(ft["shape"]))
-        shape = tuple(ft.shape)
-        if ft.type is FeatureType.VISUAL:
-            if len(shape) != 3:
-                raise ValueError(f"Env camera feature '{key}' must be 3-D, got shape {list(shape)}.")
-            shape = (shape[2], shape[0], shape[1])  # env cameras are channel-last (H, W, C) -> (C, H, W)
-        if key not in features_map:
-            raise KeyError(f"Env feature '{key}' has no entry in features_map {sorted(features_map)}.")
-        out[features_map[key]] = PolicyFeature(type=ft.type, shape=shape)
-    return out
 
 
 def make_policy(cfg: PreTrainedConfig, ds_meta: Any = None, env_cfg: Any = None) -> PreTrainedPolicy:

@@ -56,6 +56,7 @@ from lerobot.policies.utils import (
     load_safetensors,
     require_keys,
 )
+from lerobot.registry import POLICIES
 from lerobot.utils.constants import (
     ACTION,
     CONFIG_NAME,
@@ -317,9 +318,7 @@ class PreTrainedPolicy(nn.Module):
 
         policy_cls: type[PreTrainedPolicy] = cls
         if cls is PreTrainedPolicy:
-            from lerobot.policies.factory import get_policy_class
-
-            policy_cls = get_policy_class(config.type)
+            policy_cls = POLICIES.get_class(config.type)
         elif config.type != cls.name:
             raise ValueError(f"{pretrained_name_or_path} holds a '{config.type}' policy, not '{cls.name}'.")
 

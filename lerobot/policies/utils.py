@@ -1,4 +1,4 @@
-"""Helpers shared by the policies: observation/action queues, device lookup, Hub downloads."""
+"""Helpers shared by the policies: observation/action queues, output shapes, Hub downloads."""
 
 from __future__ import annotations
 
@@ -26,22 +26,6 @@ def populate_queues(queues: dict[str, deque], batch: Mapping[str, Tensor]) -> di
         else:
             queue.append(batch[key])
     return queues
-
-
-def get_device_from_parameters(module: nn.Module) -> torch.device:
-    """Device of the module's first parameter (or buffer); CPU for a module without tensors."""
-    for t in module.parameters():
-        return t.device
-    for t in module.buffers():
-        return t.device
-    return torch.device("cpu")
-
-
-def get_dtype_from_parameters(module: nn.Module) -> torch.dtype:
-    """Dtype of the module's first parameter; float32 for a module without parameters."""
-    for t in module.parameters():
-        return t.dtype
-    return torch.float32
 
 
 def get_output_shape(module: nn.Module, input_shape: Iterable[int]) -> tuple[int, ...]:

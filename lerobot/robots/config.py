@@ -1,16 +1,22 @@
-"""Robot configs: a draccus choice registry keyed by `type` (`--robot.type=so100_follower`)."""
+"""Robot configs: a draccus choice registry keyed by `type`, looked up in lerobot/registry.py (`--robot.type=so100_follower`)."""
 
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import draccus
 
+from lerobot.registry import ROBOTS, RegisteredChoice, Registry
+
 
 @dataclass(kw_only=True)
-class RobotConfig(draccus.ChoiceRegistry, abc.ABC):
+class RobotConfig(RegisteredChoice, draccus.ChoiceRegistry, abc.ABC):
+    # Where `type` names are looked up (lerobot/registry.py).
+    type_registry: ClassVar[Registry] = ROBOTS
+
     # Name of this physical unit: it names the calibration file `<calibration_dir>/<id>.json`.
     id: str | None = None
     # Folder of calibration files; default `$HF_LEROBOT_CALIBRATION/robots/<type>`.

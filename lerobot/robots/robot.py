@@ -10,9 +10,11 @@ and calibration methods and the context manager are declared once, in `Calibrate
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from lerobot.devices.device import CalibratedDevice
+from lerobot.registry import ROBOTS
 from lerobot.robots.config import RobotConfig
 
 # How long `get_observation` waits for a new camera frame before raising: several frame periods, so that a
@@ -24,12 +26,13 @@ class Robot(CalibratedDevice):
     config_class: ClassVar[type[RobotConfig]]
     name: ClassVar[str]
     device_kind = "robots"
-    registry: ClassVar[dict[str, type[Robot]]] = {}
+    # name -> class of every registered robot, imported on access (lerobot/registry.py).
+    registry: ClassVar[Mapping[str, type[Robot]]] = ROBOTS.classes
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
-            Robot.registry[cls.name] = cls
+            ROBOTS.register(cls.name, cls=cls)
 
     def __init__(self, config: RobotConfig):
         self.config = config

@@ -1,15 +1,15 @@
-"""Robot factory: config `type` -> class through the registry (no per-type branches)."""
+"""Robot factory: config `type` -> class through the registry (lerobot/registry.py), no per-type branches."""
 
 from __future__ import annotations
 
+from lerobot.registry import ROBOTS
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.robot import Robot
 
 
 def make_robot_from_config(config: RobotConfig) -> Robot:
-    import lerobot.robots  # noqa: F401  (imports every robot, filling the registry)
-
-    cls = Robot.registry.get(config.type)
-    if cls is None:
-        raise ValueError(f"Unknown robot type '{config.type}'; known: {sorted(Robot.registry)}.")
+    """The robot registered as `config.type`, built from `config` (not connected); imports only its module."""
+    cls = ROBOTS.get_class(config.type)  # an unknown type: ValueError listing the known ones
+    if not (isinstance(cls, type) and issubclass(cls, Robot)):
+        raise TypeError(f"The class registered as robot '{config.type}' ({cls!r}) is not a Robot subclass.")
     return cls(config)

@@ -9,9 +9,11 @@ declared once, in `CalibratedDevice` (lerobot/devices/device.py).
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from lerobot.devices.device import CalibratedDevice
+from lerobot.registry import TELEOPERATORS
 from lerobot.teleoperators.config import TeleoperatorConfig
 
 
@@ -19,12 +21,13 @@ class Teleoperator(CalibratedDevice):
     config_class: ClassVar[type[TeleoperatorConfig]]
     name: ClassVar[str]
     device_kind = "teleoperators"
-    registry: ClassVar[dict[str, type[Teleoperator]]] = {}
+    # name -> class of every registered teleoperator, imported on access (lerobot/registry.py).
+    registry: ClassVar[Mapping[str, type[Teleoperator]]] = TELEOPERATORS.classes
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
-            Teleoperator.registry[cls.name] = cls
+            TELEOPERATORS.register(cls.name, cls=cls)
 
     def __init__(self, config: TeleoperatorConfig):
         self.config = config

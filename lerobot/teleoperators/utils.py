@@ -1,17 +1,18 @@
-"""Teleoperator factory: config `type` -> class through the registry (no per-type branches)."""
+"""Teleoperator factory: config `type` -> class through the registry (lerobot/registry.py), no per-type
+branches."""
 
 from __future__ import annotations
 
+from lerobot.registry import TELEOPERATORS
 from lerobot.teleoperators.config import TeleoperatorConfig
 from lerobot.teleoperators.teleoperator import Teleoperator
 
 
 def make_teleoperator_from_config(config: TeleoperatorConfig) -> Teleoperator:
-    import lerobot.teleoperators  # noqa: F401  (imports every teleoperator, filling the registry)
-
-    cls = Teleoperator.registry.get(config.type)
-    if cls is None:
-        raise ValueError(
-            f"Unknown teleoperator type '{config.type}'; known: {sorted(Teleoperator.registry)}."
+    """The teleoperator registered as `config.type`, built from `config` (not connected)."""
+    cls = TELEOPERATORS.get_class(config.type)  # an unknown type: ValueError listing the known ones
+    if not (isinstance(cls, type) and issubclass(cls, Teleoperator)):
+        raise TypeError(
+            f"The class registered as teleoperator '{config.type}' ({cls!r}) is not a Teleoperator subclass."
         )
     return cls(config)

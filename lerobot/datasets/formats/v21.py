@@ -23,6 +23,7 @@ from lerobot.datasets.formats.common import (
     read_parquet,
     require_keys,
 )
+from lerobot.utils.constants import TASK
 
 # Path templates a v2.1 writer stores in info.json (the reader formats the ones info.json holds).
 DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
@@ -59,8 +60,8 @@ def load_meta(root: Path, info: dict, info_path: Path) -> LoadedMeta:
     task_rows = load_jsonlines(root / TASKS_PATH)
     by_index: dict[int, str] = {}
     for row in task_rows:
-        require_keys(row, ("task_index", "task"), f"{root / TASKS_PATH}: row {row}")
-        by_index[int(row["task_index"])] = str(row["task"])
+        require_keys(row, ("task_index", TASK), f"{root / TASKS_PATH}: row {row}")
+        by_index[int(row["task_index"])] = str(row[TASK])
     if sorted(by_index) != list(range(len(by_index))):
         raise DatasetFormatError(
             f"{root / TASKS_PATH}: task_index values must be 0..{len(by_index) - 1}, got {sorted(by_index)}."

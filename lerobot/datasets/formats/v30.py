@@ -27,6 +27,7 @@ from lerobot.datasets.formats.common import (
     read_parquet,
     take_rows,
 )
+from lerobot.utils.constants import TASK
 
 # Layout (the one definition: the reader, the writer and the converters use these).
 DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
@@ -57,7 +58,7 @@ def load_tasks(root: Path) -> list[str]:
     if "task_index" not in table.column_names:
         raise DatasetFormatError(f"{path}: missing column 'task_index'; present: {table.column_names}.")
     # v0.4.0 stores the task string as the unnamed pandas index (`__index_level_0__`); newer as `task`.
-    name = next((c for c in ("task", "__index_level_0__") if c in table.column_names), None)
+    name = next((c for c in (TASK, "__index_level_0__") if c in table.column_names), None)
     if name is None:
         raise DatasetFormatError(
             f"{path}: no task-string column ('task' or the pandas index '__index_level_0__'); "

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from lerobot.datasets.raw.common import RawFormatError
+from lerobot.utils.constants import TASK
 
 RAW_FORMATS = {
     "pusht_zarr": "lerobot.datasets.raw.pusht_zarr",
@@ -93,7 +94,7 @@ def convert_raw(
             n = len(next(iter(frames.values())))
             for t in range(n):
                 frame = {key: frames[key][t] for key in features}
-                frame["task"] = task or episode_task
+                frame[TASK] = task or episode_task
                 dataset.add_frame(frame)
             dataset.save_episode()
     finally:

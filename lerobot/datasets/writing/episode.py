@@ -17,6 +17,7 @@ from lerobot.datasets.formats.v30 import STATS_PATH, TASKS_PATH
 from lerobot.datasets.video_encoding import StreamingVideoEncoder, VideoEncodingConfig
 from lerobot.datasets.writing.image_writer import load_image_hwc
 from lerobot.datasets.writing.lock import LOCK_FILE, WriterLock
+from lerobot.utils.constants import TASK
 
 
 @dataclass
@@ -58,7 +59,7 @@ def episode_columns(
     columns["frame_index"] = frame_index
     columns["episode_index"] = np.full(length, episode_index, dtype=np.int64)
     columns["index"] = np.arange(from_index, from_index + length, dtype=np.int64)
-    columns["task_index"] = np.array([task_to_index[t] for t in buffer["task"]], dtype=np.int64)
+    columns["task_index"] = np.array([task_to_index[t] for t in buffer[TASK]], dtype=np.int64)
     return columns
 
 

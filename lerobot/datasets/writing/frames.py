@@ -12,6 +12,7 @@ import numpy as np
 
 from lerobot.datasets.formats.common import CAMERA_DTYPES
 from lerobot.datasets.formats.v30 import DATA_PATH, VIDEO_PATH
+from lerobot.utils.constants import TASK
 
 IMAGES_DIR = "images"
 STAGING_DIR = ".staging"
@@ -70,7 +71,7 @@ def build_features(features: dict[str, dict], use_videos: bool) -> dict[str, dic
             raise ValueError(
                 f"Feature name '{key}' must not contain '/' (stats columns use '/' as separator)."
             )
-        if key == "task":
+        if key == TASK:
             raise ValueError("'task' is not a feature: pass it in every frame, it is stored as task_index.")
         if not isinstance(ft, dict) or "dtype" not in ft or "shape" not in ft:
             raise ValueError(f"Feature '{key}' must be a dict with 'dtype' and 'shape', got {ft!r}.")
@@ -148,8 +149,8 @@ def validate_frame(frame: dict, features: dict[str, dict], allow_nan: bool = Fal
     given = set(frame)
     if "timestamp" in given:
         raise ValueError("Frame key 'timestamp' is not accepted: it is computed as frame_index / fps.")
-    missing = [k for k in [*user_keys, "task"] if k not in given]
-    extra = sorted(given - set(user_keys) - {"task"})
+    missing = [k for k in [*user_keys, TASK] if k not in given]
+    extra = sorted(given - set(user_keys) - {TASK})
     if missing or extra:
         parts = []
         if missing:
@@ -159,10 +160,10 @@ def validate_frame(frame: dict, features: dict[str, dict], allow_nan: bool = Fal
         raise ValueError(
             f"Frame does not match the dataset features: {', '.join(parts)}. Expected {user_keys} + ['task']."
         )
-    task = frame["task"]
+    task = frame[TASK]
     if not isinstance(task, str) or not task:
         raise ValueError(f"Frame key 'task' must be a non-empty string, got {task!r}.")
-    clean: dict = {"task": task}
+    clean: dict = {TASK: task}
     for key in user_keys:
         ft = features[key]
         dtype, shape, value = ft["dtype"], ft["shape"], frame[key]

@@ -28,7 +28,7 @@ class DiffusionConfig(PreTrainedConfig):
     actions starting at the first observation frame and executes `n_action_steps` of them.
     """
 
-    # Inputs / outputs structure.
+    # Observation frames the model sees per step (the current one included).
     n_obs_steps: int = 2
     # Length of the action trajectory the model denoises (frames -n_obs_steps+1 ... horizon-n_obs_steps).
     horizon: int = 16
@@ -48,7 +48,6 @@ class DiffusionConfig(PreTrainedConfig):
     # - n_obs_steps + 1 = 7), so the training sampler drops that many frames at the end of each episode.
     drop_n_last_frames: int = 7
 
-    # Architecture / modeling.
     # Vision backbone: a torchvision ResNet constructor name.
     vision_backbone: str = "resnet18"
     # (H, W) images are resized to before cropping; None = no resize.
@@ -106,7 +105,7 @@ class DiffusionConfig(PreTrainedConfig):
     # Loss computation: mask out padded actions (beyond the episode end) in the MSE.
     do_mask_loss_for_padding: bool = False
 
-    # Training presets.
+    # Learning rate of the training preset (Adam).
     optimizer_lr: float = 1e-4
     # Adam (beta1, beta2) of the training preset.
     optimizer_betas: tuple[float, float] = (0.95, 0.999)
