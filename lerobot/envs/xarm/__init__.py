@@ -12,14 +12,6 @@ Checked: on MuJoCo 2.3.7 this port reproduces gym-xarm's state observations and 
 random steps; MuJoCo 3's physics move the gripper by up to ~1.8 cm over those steps (rewards within 1e-4).
 """
 
-from gymnasium.envs.registration import register, registry
+from lerobot.envs.xarm.gym_registration import XARM_LIFT_ID  # importing registers the gym id
 
-XARM_LIFT_ID = "gym_xarm/XarmLift-v0"
-
-if XARM_LIFT_ID not in registry:
-    register(
-        id=XARM_LIFT_ID,
-        entry_point="lerobot.envs.xarm.lift:Lift",
-        max_episode_steps=300,
-        kwargs={"obs_type": "state"},
-    )
+__all__ = ["XARM_LIFT_ID"]
