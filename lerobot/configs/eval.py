@@ -78,8 +78,3 @@ class EvalPipelineConfig:
                 Path("outputs/eval") / now.strftime("%Y-%m-%d") / f"{now:%H-%M-%S}_{self.job_name}"
             )
         self.output_dir = Path(self.output_dir)
-
-    @classmethod
-    def __get_path_fields__(cls) -> list[str]:
-        """Fields that accept `--<field>.path=<dir | hub id>` (loaded from a pretrained config.json)."""
-        return ["policy"]

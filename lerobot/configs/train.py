@@ -156,11 +156,6 @@ class TrainPipelineConfig:
             self.optimizer = self.policy.get_optimizer_preset()
             self.scheduler = self.policy.get_scheduler_preset()
 
-    @classmethod
-    def __get_path_fields__(cls) -> list[str]:
-        """Fields that accept `--<field>.path=<dir | hub id>` (loaded from a pretrained config.json)."""
-        return ["policy"]
-
     def to_dict(self) -> dict:
         """The train_config.json content (draccus encoding, `type` keys for the choice fields)."""
         import draccus
