@@ -10,7 +10,7 @@ import numpy as np
 from lerobot.robots import Robot
 from lerobot.robots.dataset_features import build_dataset_frame
 from lerobot.teleoperators import Teleoperator
-from lerobot.utils.constants import ACTION
+from lerobot.utils.constants import ACTION, TASK
 from lerobot.utils.robot_utils import LoopTimer
 from lerobot.utils.visualization_utils import RerunDisplay
 
@@ -22,7 +22,7 @@ def policy_action(policy: Any, ds_features: dict[str, dict], observation: dict[s
 
     frame = build_dataset_frame(ds_features, observation, "observation")
     device = torch.device(str(policy.config.device))
-    batch: dict[str, Any] = {"task": [task or ""]}
+    batch: dict[str, Any] = {TASK: [task or ""]}
     for key, value in frame.items():
         tensor = torch.as_tensor(np.asarray(value))
         if tensor.ndim == 3:  # (H, W, C) uint8 -> (C, H, W) float in [0, 1]
@@ -66,7 +66,7 @@ def record_loop(
             frame = {
                 **build_dataset_frame(dataset.features, observation, "observation"),
                 **build_dataset_frame(dataset.features, sent, ACTION),
-                "task": single_task,
+                TASK: single_task,
             }
             dataset.add_frame(frame)
         if display is not None:

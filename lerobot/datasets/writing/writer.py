@@ -94,6 +94,7 @@ from lerobot.datasets.writing.frames import (
 from lerobot.datasets.writing.image_writer import AsyncImageWriter, image_to_hwc_uint8
 from lerobot.datasets.writing.lock import LOCK_FILE, DatasetLockedError, WriterLock  # noqa: F401
 from lerobot.datasets.writing.merge import TailFiles
+from lerobot.utils.constants import TASK
 
 CODEBASE_VERSION = "v3.0"
 logger = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ class DatasetWriter:
             with contextlib.suppress(OSError):  # only when empty: a save may be staging its files there
                 (self.root / STAGING_DIR).rmdir()
         self._stream_encoders = {}
-        self.episode_buffer = {"size": 0, "task": [], **{k: [] for k in self._user_keys()}}
+        self.episode_buffer = {"size": 0, TASK: [], **{k: [] for k in self._user_keys()}}
 
     def _user_keys(self) -> list[str]:
         from lerobot.datasets.writing.frames import DEFAULT_FEATURES
@@ -390,7 +391,7 @@ class DatasetWriter:
                 "save_episode() called with an empty episode buffer: add_frame() at least one frame."
             )
         episode_tasks: list[str] = []
-        for task in buffer["task"]:
+        for task in buffer[TASK]:
             if task not in episode_tasks:
                 episode_tasks.append(task)
             if task not in self._tasks:
