@@ -65,7 +65,9 @@ def test_control_robot_flows_on_mock_buses(tmp_path):
             n_encoder_layers=1, n_decoder_layers=1, n_vae_encoder_layers=1, pretrained_backbone_weights=None,
         )  # fmt: skip
         make_policy(policy_cfg, ds_meta=dataset.meta).save_pretrained(tmp_path / "ckpt")
-        rec_eval = [a for a in rec if not a.startswith(("--control.root", "--control.repo_id"))]
+        # 2 s: >= 2 policy ticks even on a loaded machine (the first tick takes ~1 s there).
+        skip = ("--control.root", "--control.repo_id", "--control.episode_time_s")
+        rec_eval = [a for a in rec if not a.startswith(skip)] + ["--control.episode_time_s=2"]
         rec_eval += ["--control.repo_id=me/eval_legacy", f"--control.root={tmp_path / 'eval'}"]
         rec_eval += [f"--control.policy.path={tmp_path / 'ckpt'}"]
         dataset, stats = run([*base, *rec_eval, "--control.policy.n_action_steps=2"], devices)

@@ -82,7 +82,7 @@ def test_record_then_train_then_run_the_policy(tmp_path):
 
         eval_args = [*robot_args, *common, f"--policy.path={checkpoint}", "--dataset.num_episodes=1"]
         eval_args += ["--dataset.repo_id=me/eval_pick", f"--dataset.root={tmp_path / 'eval'}"]
-        eval_args += ["--dataset.episode_time_s=0.6"]
+        eval_args += ["--dataset.episode_time_s=2"]  # >= 2 ticks even on a loaded machine (first tick ~1 s)
         with pytest.raises(ValueError, match="name it 'eval_...'"):  # policy rollouts are evaluations
             parse(RecordConfig, [a.replace("me/eval_pick", "me/pick2") for a in eval_args])
         dataset, stats = record(parse(RecordConfig, eval_args), events=new_events())
