@@ -237,17 +237,17 @@ def loader_rate(
     for _ in loader:
         pass
     schedule[:] = batches
-    cpu = main_cpu = time.process_time()
+    main_cpu = time.process_time()
     start = time.perf_counter()
     it = iter(loader)  # persistent workers: the same processes, now with the measured batches
     workers = [w.pid for w in getattr(it.inner, "_workers", [])]
-    cpu -= sum(_process_cpu_seconds(pid) for pid in workers)
+    worker_cpu = sum(_process_cpu_seconds(pid) for pid in workers)  # warm-up CPU left out
     n = 0
     for batch in it:
         n += len(batch["index"])
     elapsed = time.perf_counter() - start
     main_cpu = time.process_time() - main_cpu
-    cpu = time.process_time() - cpu + sum(_process_cpu_seconds(pid) for pid in workers)
+    cpu = main_cpu + sum(_process_cpu_seconds(pid) for pid in workers) - worker_cpu
     del it, loader, batch
     gc.collect()  # the DataLoader's buffers go now, not in a later configuration's measurement
     return n / elapsed, n, n / max(cpu, 1e-3), main_cpu / n
