@@ -124,7 +124,12 @@ def _rebuild_slot(token, slot, flat, nbytes, dtype, shape, stride, offset) -> to
     slots = _RECEIVED.setdefault(token, {})
     if flat is not None:
         slots[slot] = flat.numpy()  # the array keeps the tensor (and its mapping) alive
-    view = slots[slot]
+    view = slots.get(slot)
+    if view is None:
+        raise RuntimeError(
+            f"A DataLoader worker's batch names shared buffer {slot} of pool {token}, which this process never "
+            "received (its first batch was lost, or the DataLoader was garbage-collected): recreate the DataLoader."
+        )
     arr = view[:nbytes].view(torch.empty((), dtype=dtype).numpy().dtype)  # a new array object per batch
     weakref.finalize(arr, _release, view).atexit = False
     return torch.from_numpy(arr).as_strided(shape, stride, offset)  # torch holds `arr` while it is used
