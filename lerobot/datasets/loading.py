@@ -141,6 +141,29 @@ def _forget_pools(pids: list[int]) -> None:
         del _RECEIVED[token]
 
 
+class _LocalPool:
+    """Without workers: the camera tensors' memory, reused once the batch that used it is gone (the same
+    `weakref.finalize` as the main process's release of a worker's buffer), so that a large batch does not
+    fault in fresh pages every time. Keeps at most `keep` free buffers per size."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self.free: dict[int, list[np.ndarray]] = {}
+
+    def _give_back(self, buf: np.ndarray) -> None:
+        free = self.free.setdefault(len(buf), [])
+        if len(free) < self.keep:
+            free.append(buf)
+
+    def allocate(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+        nbytes = int(np.prod(shape)) * dtype.itemsize
+        free = self.free.get(nbytes)
+        buf = free.pop() if free else np.empty(nbytes, dtype=np.uint8)
+        arr = buf.view(torch.empty((), dtype=dtype).numpy().dtype)  # a new array object per batch
+        weakref.finalize(arr, self._give_back, buf).atexit = False
+        return torch.from_numpy(arr).view(shape)  # torch holds `arr` while any view of it is used
+
+
 def _ship(batch: dict, pool: _SlotPool | None) -> dict:
     if torch.utils.data.get_worker_info() is None:
         return batch
@@ -160,15 +183,20 @@ def _unship(batch):
 
 class BatchDataset(torch.utils.data.Dataset):
     """Wraps a dataset with `get_batch(indices)`: the DataLoader's fetch of a batch of indices returns the
-    one collated batch (`__getitems__`), which `first` then unwraps instead of collating items. In a worker,
-    camera tensors are laid out channels-last in reused shared-memory buffers (see the module docstring)."""
+    one collated batch (`__getitems__`), which `first` then unwraps instead of collating items. Camera
+    tensors are laid out channels-last in reused buffers: shared memory in a worker (see the module
+    docstring), the main process's own memory without workers (`_LocalPool`)."""
 
     def __init__(self, dataset, reuse_buffers: bool = True):
         if not hasattr(dataset, "get_batch"):
             raise TypeError(f"{type(dataset).__name__} has no get_batch(indices): use a LeRobotDataset.")
         self.dataset = dataset
         self.reuse_buffers = reuse_buffers
-        self._pool: _SlotPool | None = None
+        self._pool: _SlotPool | None = None  # in a worker
+        self._local: _LocalPool | None = None  # without workers
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_pool": None, "_local": None}  # buffers stay in their process
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -177,8 +205,12 @@ class BatchDataset(torch.utils.data.Dataset):
         return self.dataset.get_batch([idx])
 
     def __getitems__(self, indices) -> list[dict]:
-        if torch.utils.data.get_worker_info() is None or not self.reuse_buffers:
+        if not self.reuse_buffers:
             return [_ship(self.dataset.get_batch(indices, channels_last=True), None)]
+        if torch.utils.data.get_worker_info() is None:
+            if self._local is None:
+                self._local = _LocalPool()
+            return [self.dataset.get_batch(indices, channels_last=True, allocate=self._local.allocate)]
         if self._pool is None or self._pool.pid != os.getpid():
             self._pool = _SlotPool()
         pool = self._pool

@@ -252,3 +252,31 @@ def test_training_dataloader_reuses_buffers_without_overwriting_held_batches(
 
     gc.collect()
     assert not loading._RECEIVED  # the main process's mappings go with the DataLoader
+
+
+def test_training_dataloader_without_workers_reuses_dropped_buffers(reference_fixtures):
+    from lerobot.datasets import loading
+
+    name = "multicam_v30"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=True,
+    )
+    key = ds.meta.video_keys[0]
+    gen = torch.Generator().manual_seed(1)
+    batches = [torch.randint(0, len(ds), (4,), generator=gen).tolist() for _ in range(6)]
+    want = list(torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0))
+    loader = loading.make_dataloader(ds, batches, num_workers=0)
+    held = list(loader)  # all alive at once: each has memory of its own
+    assert len({b[key].data_ptr() for b in held}) == len(batches)
+    for got, expected in zip(held, want, strict=True):
+        _assert_batches_equal(got, expected)
+    del held, got
+    pointers = set()
+    for got, expected in zip(loader, want, strict=True):  # one at a time: dropped buffers come back
+        _assert_batches_equal(got, expected)
+        pointers.add(got[key].data_ptr())
+    assert len(pointers) <= 2
