@@ -27,6 +27,9 @@ batch when the device is a GPU):
   DataLoader lives (about (prefetch_factor + 1) x num_workers batches' frames).
 * The small tensors (masks, indices, state and action windows) travel as numpy arrays inside the pickled
   batch and become tensors again in the main process (`torch.from_numpy`, no copy).
+
+Without workers (`num_workers=0`) the main process builds the batches itself, and reuses the camera
+tensors' memory the same way once a batch is dropped (`_LocalPool`).
 """
 
 from __future__ import annotations
