@@ -10,7 +10,8 @@ makes them (the policy's normalizer permutes them in the copy that converts uint
 lerobot/policies/normalize.py). The batches are equal to those of
 `DataLoader(dataset, batch_sampler=batch_sampler)` (default collation of `dataset[i]`; same values, same
 shapes; only the camera tensors' strides differ), so the order, and with it an exact resume, is the batch
-sampler's alone. Open `dataset` with `return_uint8=True` to ship camera frames as uint8 (4x fewer bytes).
+sampler's alone. Open `dataset` with `return_uint8=True` to ship camera frames as uint8 (4x fewer bytes; only
+uint8 frames are laid out channels-last: float frames come contiguous, as the items' are).
 
 What crosses from a worker to the main process, per batch (the main process only receives; it pins the
 batch when the device is a GPU):
@@ -207,18 +208,25 @@ class BatchDataset(torch.utils.data.Dataset):
     def __getitem__(self, idx):
         return self.dataset.get_batch([idx])
 
+    @property
+    def channels_last(self) -> bool:
+        """uint8 frames only: the policy's normalizer makes them contiguous floats; float frames stay as the
+        items' are."""
+        return bool(getattr(self.dataset, "return_uint8", False))
+
     def __getitems__(self, indices) -> list[dict]:
+        get_batch, channels_last = self.dataset.get_batch, self.channels_last
         if not self.reuse_buffers:
-            return [_ship(self.dataset.get_batch(indices, channels_last=True), None)]
+            return [_ship(get_batch(indices, channels_last=channels_last), None)]
         if torch.utils.data.get_worker_info() is None:
             if self._local is None:
                 self._local = _LocalPool()
-            return [self.dataset.get_batch(indices, channels_last=True, allocate=self._local.allocate)]
+            return [get_batch(indices, channels_last=channels_last, allocate=self._local.allocate)]
         if self._pool is None or self._pool.pid != os.getpid():
             self._pool = _SlotPool()
         pool = self._pool
         try:
-            return [_ship(self.dataset.get_batch(indices, channels_last=True, allocate=pool.allocate), pool)]
+            return [_ship(get_batch(indices, channels_last=channels_last, allocate=pool.allocate), pool)]
         finally:
             pool.pending.clear()
 

@@ -272,6 +272,7 @@ def test_training_dataloader_without_workers_reuses_dropped_buffers(reference_fi
     loader = loading.make_dataloader(ds, batches, num_workers=0)
     held = list(loader)  # all alive at once: each has memory of its own
     assert len({b[key].data_ptr() for b in held}) == len(batches)
+    assert held[0][key].stride()[-3] == 1  # uint8 frames laid out channels-last
     for got, expected in zip(held, want, strict=True):
         _assert_batches_equal(got, expected)
     del held, got
@@ -280,3 +281,6 @@ def test_training_dataloader_without_workers_reuses_dropped_buffers(reference_fi
         _assert_batches_equal(got, expected)
         pointers.add(got[key].data_ptr())
     assert len(pointers) <= 2
+    ds.return_uint8 = False  # float frames come contiguous, as the items' are
+    (batch,) = list(loading.make_dataloader(ds, batches[:1], num_workers=0))
+    assert batch[key].dtype == torch.float32 and batch[key].is_contiguous()
