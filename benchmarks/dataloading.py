@@ -30,7 +30,8 @@ Time windows ("windows"): every camera and `observation.state` get the 2 past fr
 
 The target lines check the windows rows with 2 workers: 96x96 one camera >= 0.8x raw, 480x640 two cameras
 >= 0.7x raw. Datasets are generated once into `--root` (default: a temporary folder) and reused; with the
-defaults the run takes about 3 minutes on a quiet 2-core machine (a third of it generating the datasets).
+defaults the run takes about 3 minutes on a 2-core machine (2.5 with load average 3.5 once the datasets
+exist; generating them takes another 1-1.5 minutes the first time).
 """
 
 from __future__ import annotations
@@ -325,7 +326,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="96x96,480x640", help="comma-separated HxW list")
     parser.add_argument("--cameras", default="1,2", help="comma-separated camera counts")
     parser.add_argument("--workers", default="0,1,2", help="comma-separated DataLoader worker counts")
-    parser.add_argument("--seconds", type=float, default=1.5, help="target duration of each measurement")
+    parser.add_argument("--seconds", type=float, default=1.2, help="target duration of each measurement")
     parser.add_argument("--episodes", type=int, default=None, help="episodes (default 10 small, 3 large)")
     parser.add_argument("--length", type=int, default=None, help="frames/episode (default 100)")
     parser.add_argument("--repeats", type=int, default=2, help="measurements per configuration (best kept)")
