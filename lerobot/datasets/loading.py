@@ -148,21 +148,28 @@ def _forget_pools(pids: list[int]) -> None:
 class _LocalPool:
     """Without workers: the camera tensors' memory, reused once the batch that used it is gone (the same
     `weakref.finalize` as the main process's release of a worker's buffer), so that a large batch does not
-    fault in fresh pages every time. Keeps at most `keep` free buffers per size."""
+    fault in fresh pages every time. Per buffer size it keeps as many free buffers as were ever in use at
+    once (e.g. two cameras x the batch being built and the one the training loop holds), at most `keep`."""
 
-    def __init__(self, keep: int = 2):
+    def __init__(self, keep: int = 8):
         self.keep = keep
         self.free: dict[int, list[np.ndarray]] = {}
+        self.in_use: dict[int, int] = {}
+        self.most_in_use: dict[int, int] = {}
 
     def _give_back(self, buf: np.ndarray) -> None:
-        free = self.free.setdefault(len(buf), [])
-        if len(free) < self.keep:
+        n = len(buf)
+        self.in_use[n] -= 1
+        free = self.free.setdefault(n, [])
+        if len(free) < min(self.keep, self.most_in_use[n]):
             free.append(buf)
 
     def allocate(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
         nbytes = int(np.prod(shape)) * dtype.itemsize
         free = self.free.get(nbytes)
         buf = free.pop() if free else np.empty(nbytes, dtype=np.uint8)
+        self.in_use[nbytes] = self.in_use.get(nbytes, 0) + 1
+        self.most_in_use[nbytes] = max(self.most_in_use.get(nbytes, 0), self.in_use[nbytes])
         arr = buf.view(torch.empty((), dtype=dtype).numpy().dtype)  # a new array object per batch
         weakref.finalize(arr, self._give_back, buf).atexit = False
         return torch.from_numpy(arr).view(shape)  # torch holds `arr` while any view of it is used
