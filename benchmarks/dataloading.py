@@ -1,8 +1,8 @@
 """Data loading at the decode limit: the training DataLoader vs raw PyAV decoding of the same frames.
 
-    python benchmarks/dataloading.py                 # 96x96 and 480x640, 1 and 2 cameras, 0/1/2 workers
+    python benchmarks/dataloading.py                 # 96x96 and 480x640, 1 and 2 cameras, 0/1/2 workers (~3 min)
     python benchmarks/dataloading.py --quick         # smaller datasets, shorter measurements, one repeat
-    python benchmarks/dataloading.py --sizes 96x96 --cameras 1 --seconds 3 --repeats 2
+    python benchmarks/dataloading.py --sizes 96x96 --cameras 1 --seconds 3 --repeats 3
 
 For each generated video dataset (v3.0, AV1 libsvtav1, yuv420p, g=2, crf=30: the reference's encoding
 defaults, written by lerobot's own DatasetWriter; `--cameras` cameras of the same size) and each
@@ -11,8 +11,9 @@ configuration (time windows or not, 0/1/2 DataLoader workers) it prints
 * `loader`: samples/s of the training path: `LeRobotDataset(..., return_uint8=True)` through
   `lerobot.datasets.loading.make_dataloader(dataset, <batches of 32 of a shuffled order>, num_workers=N)` as
   `lerobot-train` builds it (persistent workers, prefetch 2; each worker builds whole batches column-wise,
-  frames decoded grouped by video file, each once: `LeRobotDataset.get_batch`), counted from `iter(loader)`
-  (worker start-up included) to the last batch;
+  frames decoded grouped by video file, each once, into reused shared-memory buffers:
+  `LeRobotDataset.get_batch`), counted from `iter(loader)` to the last batch; the workers are started and
+  warmed up (their buffers allocated) on a few batches before, as the raw processes are started before;
 * `raw`: samples/s of plain PyAV decoding exactly the same frames, sample after sample in the same order,
   with the same number of processes (max(1, N); the order is split into N contiguous shares), every
   container kept open (seek to the keyframe before a sample's first query, decode forward, pick the nearest
@@ -20,20 +21,24 @@ configuration (time windows or not, 0/1/2 DataLoader workers) it prints
   parquet, no tensors: the decode limit;
 * `ratio` = loader / raw, measured in the same run (alternating, best of `--repeats`): robust to the load;
 * samples per CPU-second of each (all processes: main + workers, read from /proc), which hardly moves with
-  the machine's load; the load average is printed.
+  the machine's load, and the main process's CPU microseconds per sample (what the training process itself
+  spends on receiving batches); the load average (`uptime`) is printed before and after.
 
 Time windows ("windows"): every camera and `observation.state` get the 2 past frames plus the current one,
 `[-2/fps, -1/fps, 0]` (3 frames decoded per camera and sample), and `action` the 16 future actions,
 `[0, 1/fps, ..., 15/fps]`. Without windows a sample is one frame per camera.
 
 The target lines check the windows rows with 2 workers: 96x96 one camera >= 0.8x raw, 480x640 two cameras
->= 0.7x raw. Datasets are generated once into `--root` (default: a temporary folder) and reused.
+>= 0.7x raw. Datasets are generated once into `--root` (default: a temporary folder) and reused; with the
+defaults the run takes about 3 minutes on a 2-core machine (2.5 with load average 3.5 once the datasets
+exist; generating them takes another 1-1.5 minutes the first time).
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import gc
 import multiprocessing as mp
 import os
 import shutil
@@ -219,29 +224,34 @@ def _process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def loader_rate(dataset: LeRobotDataset, order: list[int], num_workers: int) -> tuple[float, int, float]:
+def loader_rate(
+    dataset: LeRobotDataset, order: list[int], num_workers: int
+) -> tuple[float, int, float, float]:
     """Samples per second and per CPU-second (main process + workers) through the training DataLoader over
-    `order`, and the number of samples. The (persistent) workers are started and warmed up first on a few
-    batches (process start-up excluded, as for the raw processes); then the whole order is counted, from
-    `iter(loader)` to the last batch."""
+    `order`, the number of samples and the main process's CPU seconds per sample. The (persistent) workers
+    are started and warmed up first on (prefetch + 1) batches each (process start-up and first allocation
+    of the reused buffers excluded, as the raw processes are started before the clock); then the whole
+    order is counted, from `iter(loader)` to the last batch."""
     batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
-    schedule = batches[: max(1, num_workers)]  # warm-up; replaced in place by the measured batches below
+    schedule = batches[: 3 * max(1, num_workers)]  # warm-up; replaced in place by the measured batches below
     loader = make_dataloader(dataset, schedule, num_workers=num_workers)
     for _ in loader:
         pass
     schedule[:] = batches
-    cpu = time.process_time()
+    main_cpu = time.process_time()
     start = time.perf_counter()
     it = iter(loader)  # persistent workers: the same processes, now with the measured batches
     workers = [w.pid for w in getattr(it.inner, "_workers", [])]
-    cpu -= sum(_process_cpu_seconds(pid) for pid in workers)
+    worker_cpu = sum(_process_cpu_seconds(pid) for pid in workers)  # warm-up CPU left out
     n = 0
     for batch in it:
         n += len(batch["index"])
     elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu + sum(_process_cpu_seconds(pid) for pid in workers)
-    del it, loader
-    return n / elapsed, n, n / max(cpu, 1e-3)
+    main_cpu = time.process_time() - main_cpu
+    cpu = main_cpu + sum(_process_cpu_seconds(pid) for pid in workers) - worker_cpu
+    del it, loader, batch
+    gc.collect()  # the DataLoader's buffers go now, not in a later configuration's measurement
+    return n / elapsed, n, n / max(cpu, 1e-3), main_cpu / n
 
 
 def run(
@@ -275,7 +285,7 @@ def run(
         n = int(max(6 * BATCH_SIZE, probe * args.seconds))
         order = (perm * (n // len(perm) + 1))[:n]  # epochs of the same permutation if the dataset is small
         samples = sample_queries(ds_root, cams, order, offsets)
-        raw, raw_cpu, loader, loader_cpu, counted = {}, {}, {}, {}, {}
+        raw, raw_cpu, loader, loader_cpu, counted, main_us = {}, {}, {}, {}, {}, {}
         for _ in range(args.repeats):  # alternating; best of the repeats (other jobs only ever slow a run)
             for workers in args.workers:
                 procs = max(1, workers)
@@ -285,7 +295,8 @@ def run(
                         max(raw.get(procs, 0), wall),
                         max(raw_cpu.get(procs, 0), per_cpu),
                     )
-                rate, counted[workers], per_cpu = loader_rate(dataset, order, workers)
+                rate, counted[workers], per_cpu, main_s = loader_rate(dataset, order, workers)
+                main_us[workers] = min(main_us.get(workers, float("inf")), main_s * 1e6)
                 loader[workers] = max(loader.get(workers, 0.0), rate)
                 loader_cpu[workers] = max(loader_cpu.get(workers, 0.0), per_cpu)
         for workers in args.workers:
@@ -294,12 +305,14 @@ def run(
                 "size": f"{h}x{w}", "cameras": n_cameras, "windows": windows, "workers": workers,
                 "loader": loader[workers], "raw": raw[procs], "ratio": loader[workers] / raw[procs],
                 "loader_cpu": loader_cpu[workers], "raw_cpu": raw_cpu[procs], "samples": counted[workers],
+                "main_us": main_us[workers],
             }  # fmt: skip
             results.append(r)
             print(
                 f"  windows={'yes' if windows else 'no ':3s} workers={workers}  loader {r['loader']:8.1f} samples/s"
                 f"  raw PyAV ({procs} proc) {r['raw']:8.1f}  ratio {r['ratio']:5.2f}  | per CPU-second: loader "
-                f"{r['loader_cpu']:7.1f}  raw {r['raw_cpu']:7.1f}  ({r['samples']} samples, best of {args.repeats})",
+                f"{r['loader_cpu']:7.1f}  raw {r['raw_cpu']:7.1f}  main process {r['main_us']:6.0f} us/sample  "
+                f"({r['samples']} samples, best of {args.repeats})",
                 flush=True,
             )
     return results
@@ -313,14 +326,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="96x96,480x640", help="comma-separated HxW list")
     parser.add_argument("--cameras", default="1,2", help="comma-separated camera counts")
     parser.add_argument("--workers", default="0,1,2", help="comma-separated DataLoader worker counts")
-    parser.add_argument("--seconds", type=float, default=4.0, help="target duration of each measurement")
-    parser.add_argument("--episodes", type=int, default=None, help="episodes (default 20 small, 6 large)")
-    parser.add_argument("--length", type=int, default=None, help="frames/episode (default 150 / 100)")
+    parser.add_argument("--seconds", type=float, default=1.2, help="target duration of each measurement")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes (default 10 small, 3 large)")
+    parser.add_argument("--length", type=int, default=None, help="frames/episode (default 100)")
     parser.add_argument("--repeats", type=int, default=2, help="measurements per configuration (best kept)")
-    parser.add_argument("--quick", action="store_true", help="small datasets, 1.5 s measurements, 1 repeat")
+    parser.add_argument("--quick", action="store_true", help="small datasets, 1 s measurements, 1 repeat")
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.repeats = min(args.seconds, 1.5), 1
+        args.seconds, args.repeats = min(args.seconds, 1.0), 1
+    started = time.perf_counter()
+    print(f"load average at the start (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     args.workers = [int(v) for v in args.workers.split(",")]
     torch.set_num_threads(1)
     summary = []
@@ -330,19 +345,27 @@ def main() -> None:
             h, w = (int(v) for v in size.lower().split("x"))
             small = h * w <= 128 * 128
             episodes = (
-                args.episodes or (6 if args.quick else 20)
+                args.episodes or (6 if args.quick else 10)
                 if small
-                else args.episodes or (2 if args.quick else 6)
+                else args.episodes or (2 if args.quick else 3)
             )
             length = args.length or (100 if small else (60 if args.quick else 100))
             for n_cameras in (int(v) for v in args.cameras.split(",")):
                 summary += run(root, (h, w), n_cameras, episodes, length, args)
-    print(f"\nmachine load average (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
-    print("size     cams windows workers   loader/s    raw/s  ratio  loader/cpu-s  raw/cpu-s")
+    print(
+        f"\nload average at the end (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} CPUs; "
+        f"run time {time.perf_counter() - started:.0f} s"
+    )
+    print(
+        "samples/s (loader, raw PyAV with max(1, workers) processes) and their ratio; samples per CPU-second "
+        "of all processes; CPU us per sample of the main process"
+    )
+    print("size     cams windows workers   loader/s    raw/s  ratio  loader/cpu-s  raw/cpu-s  main us/sample")
     for r in summary:
         print(
             f"{r['size']:8s} {r['cameras']:4d} {'yes' if r['windows'] else 'no':7s} {r['workers']:7d}"
             f"{r['loader']:11.1f} {r['raw']:8.1f} {r['ratio']:6.2f} {r['loader_cpu']:13.1f} {r['raw_cpu']:10.1f}"
+            f"{r['main_us']:16.0f}"
         )
     for (size, cams), limit in TARGETS.items():
         rows = [

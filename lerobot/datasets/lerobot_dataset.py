@@ -50,15 +50,6 @@ def _check_shared_meta(meta, repo_id: str, root, revision) -> None:
         raise ValueError(f"root={str(root)!r} differs from the shared meta's root {str(meta.root)!r}.")
 
 
-def _empty(shape: tuple[int, ...], dtype: torch.dtype, shared: bool) -> torch.Tensor:
-    """An uninitialised tensor, in shared memory if `shared` (as torch's default_collate does in a worker)."""
-    if not shared:
-        return torch.empty(shape, dtype=dtype)
-    numel = int(np.prod(shape))
-    storage = torch.empty(0, dtype=dtype)._typed_storage()._new_shared(numel)
-    return torch.empty(0, dtype=dtype).new(storage).view(shape)
-
-
 class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
     """Frames of a LeRobot dataset as a map-style torch Dataset.
 
@@ -473,103 +464,24 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         """Items of a whole batch (a DataLoader with a batch sampler or `batch_size` calls this in its worker).
 
         Equal to `[self[i] for i in indices]`, but the video frames of the whole batch are decoded together,
-        grouped by file (`lerobot.datasets.video.decoding.decode_frame_requests`): one seek per run of nearby
-        frames, each frame decoded once even when overlapping windows or repeated indices share it.
+        grouped by file: one seek per run of nearby frames, each frame decoded once even when overlapping
+        windows or repeated indices share it (lerobot/datasets/batching.py).
         """
-        idxs = [self._check_index(i) for i in indices]
-        video_plan = [(key, off) for key, kind, _, off in self._plan if kind == "video"]
-        if not video_plan:
-            return [self._item(idx) for idx in idxs]
-        from lerobot.datasets.video.decoding import decode_frame_requests
+        from lerobot.datasets.batching import batch_items
 
-        windows = [self._windows(idx) for idx in idxs]
-        requests = []
-        for idx, win in zip(idxs, windows, strict=True):
-            for key, off in video_plan:
-                rows = np.array([idx]) if off is None else win[id(off)][0]
-                requests.append(self._video_request(key, idx, rows))
-        frames = decode_frame_requests(
-            requests, self.tolerance_s, self.video_backend, return_uint8=self.return_uint8
-        )
-        items = []
-        k = 0
-        for idx, win in zip(idxs, windows, strict=True):
-            videos = {}
-            for key, _ in video_plan:
-                videos[key] = self._check_frame_shape(key, requests[k][0], frames[k])
-                k += 1
-            items.append(self._item(idx, win, videos))
-        return items
+        return batch_items(self, indices)
 
-    def get_batch(self, indices) -> dict:
+    def get_batch(self, indices, *, channels_last: bool = False, allocate=None) -> dict:
         """The collated batch of `indices`: equal to `default_collate([self[i] for i in indices])`, built
-        column-wise (what a training DataLoader worker calls, see lerobot/datasets/loading.py).
-
-        Time windows are computed for the whole batch at once, data columns are gathered with one numpy
-        index each, and the video frames of the whole batch are decoded grouped by file (one seek per run of
-        nearby frames, each frame once: `lerobot.datasets.video.decoding.decode_frame_requests_rgb`) and
-        written straight into the (B, [T,] C, H, W) batch tensor (in shared memory inside a DataLoader
-        worker, so that it is not copied again to reach the main process). With image transforms (random
-        per sample) the items are built one by one and collated.
+        column-wise, the frames of the whole batch decoded grouped by file, each once, and written straight
+        into the (B, [T,] C, H, W) camera tensors (what a training DataLoader worker calls, see
+        lerobot/datasets/loading.py). `channels_last=True`: the same shapes and values, laid out in memory
+        as (B, [T,] H, W, C) (cheaper to fill); `allocate(shape, dtype)` gives their memory. See
+        lerobot/datasets/batching.py.
         """
-        idxs = [self._check_index(i) for i in indices]
-        if not idxs:
-            raise ValueError(f"get_batch needs at least one index (dataset '{self.repo_id}').")
-        if self.image_transforms is not None:
-            return torch.utils.data.default_collate([self._item(i) for i in idxs])
-        from lerobot.datasets.video.decoding import decode_frame_requests_rgb, write_frames
+        from lerobot.datasets.batching import build_batch
 
-        arr = np.asarray(idxs, dtype=np.int64)
-        pos = self._row_ep_pos[arr]
-        start, last = self._ep_from_rel[pos][:, None], self._ep_to_rel[pos][:, None] - 1
-        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for _, _, _, offsets in self._plan:
-            if offsets is not None and id(offsets) not in windows:
-                query = arr[:, None] + offsets[None, :]
-                windows[id(offsets)] = (np.clip(query, start, last), (query < start) | (query > last))
-        video_plan = [(key, off) for key, kind, _, off in self._plan if kind == "video"]
-        requests = []
-        for key, off in video_plan:
-            rows = arr[:, None] if off is None else windows[id(off)][0]
-            requests += [self._video_request(key, idx, r) for idx, r in zip(idxs, rows, strict=True)]
-        frames = decode_frame_requests_rgb(requests, self.tolerance_s, self.video_backend) if requests else []
-        in_worker = torch.utils.data.get_worker_info() is not None
-        batch: dict = {}
-        k = 0
-        for key, kind, col, offsets in self._plan:
-            if offsets is None:
-                rows = arr
-            else:
-                rows, pad = windows[id(offsets)]
-                batch[f"{key}_is_pad"] = torch.from_numpy(pad)
-            if kind == "array":
-                batch[key] = torch.from_numpy(col[rows])
-            elif kind == "object":
-                values = [col[i] for i in idxs] if offsets is None else [list(col[r]) for r in rows]
-                batch[key] = torch.utils.data.default_collate(values)
-            elif kind == "image":
-                decoded = [self._decode_images(key, r) for r in (rows[:, None] if offsets is None else rows)]
-                batch[key] = torch.stack([f if offsets is not None else f[0] for f in decoded])
-            else:
-                h, w, c = self.meta.features[key]["shape"]
-                n_t = 1 if offsets is None else len(offsets)
-                dtype = torch.uint8 if self.return_uint8 else torch.float32
-                out = _empty((len(idxs), n_t, c, h, w), dtype, shared=in_worker)
-                out_np = out.numpy()
-                for j in range(len(idxs)):
-                    sample_frames = frames[k]
-                    if sample_frames[0].shape != (h, w, c):
-                        got = sample_frames[0].shape
-                        raise DatasetFormatError(
-                            f"{requests[k][0]}: the stream of '{key}' decodes to frames of (C, H, W) = "
-                            f"{(got[2], got[0], got[1])}, but meta/info.json declares features['{key}']['shape'] "
-                            f"= {[h, w, c]} (H, W, C)."
-                        )
-                    write_frames(sample_frames, out_np[j])
-                    k += 1
-                batch[key] = out if offsets is not None else out[:, 0]
-        batch["task"] = [self.meta.task_list[int(t)] for t in self._cols["task_index"][arr]]
-        return batch
+        return build_batch(self, indices, channels_last=channels_last, allocate=allocate)
 
     def _item(
         self, idx: int, windows: dict | None = None, videos: dict[str, torch.Tensor] | None = None

@@ -22,7 +22,7 @@ Formulas (`eps = 1e-8`):
 | IDENTITY   | unchanged                                          | unchanged                         |
 
 Camera frames may arrive as uint8 (the training DataLoader ships them so: 4x fewer bytes between processes,
-see lerobot/datasets/lerobot_dataset.py `__getitems__`); `normalize` first turns them into float32 `x / 255` on
+see lerobot/datasets/loading.py); `normalize` first turns them into float32 `x / 255` on
 their own device (`uint8_frames_to_float`), bit-identical to the dataset's float frames, then applies the mode.
 
 Unnormalization is the exact inverse without eps (MIN_MAX with the same zero-guard on `d` in 0.4.4).
@@ -70,9 +70,12 @@ def uint8_frames_to_float(x: Tensor) -> Tensor:
 
     The divisor is a tensor on x's device, not a Python number: CUDA multiplies by the reciprocal of a Python
     scalar divisor (one bit off for some values), while tensor / tensor is IEEE division on CPU and GPU, the
-    same correctly rounded float32 as numpy's `uint8 / np.float32(255)` in the video decoder.
+    same correctly rounded float32 as numpy's `uint8 / np.float32(255)` in the video decoder. The result is
+    contiguous: frames laid out channels-last in memory (the training DataLoader's, see
+    lerobot/datasets/batching.py) are permuted to (..., C, H, W) memory in the same copy that converts them.
     """
-    return x.to(torch.float32).div_(torch.full((), 255.0, dtype=torch.float32, device=x.device))
+    x = x.to(torch.float32, memory_format=torch.contiguous_format)
+    return x.div_(torch.full((), 255.0, dtype=torch.float32, device=x.device))
 
 
 def stats_to_tensors(stats: Mapping[str, Mapping[str, Any]] | None) -> Stats:

@@ -127,6 +127,10 @@ def test_normalizer_gives_the_same_values_for_uint8_and_float_frames(mode):
     out8 = norm.normalize({key: frames})[key]
     assert out8.dtype == torch.float32
     assert torch.equal(out8, norm.normalize({key: as_float})[key])
+    # Frames laid out channels-last in memory come out contiguous, with the same values.
+    channels_last = frames.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3)
+    out_cl = norm.normalize({key: channels_last})[key]
+    assert out_cl.is_contiguous() and torch.equal(out_cl, out8)
 
 
 def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
@@ -161,7 +165,13 @@ def test_get_batch_equals_collated_items(reference_fixtures, name, with_delta):
             return_uint8=return_uint8,
         )
         batch = [7, 0, len(ds) - 1, 3, 4, 5, 5, -2]
-        _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
+        want = torch.utils.data.default_collate([ds[i] for i in batch])
+        _assert_batches_equal(ds.get_batch(batch), want)
+        # Channels-last memory (the training DataLoader's): same shapes and values, (B, [T,] H, W, C) strides.
+        got = ds.get_batch(torch.tensor(batch), channels_last=True)
+        _assert_batches_equal(got, want)
+        for key in ds.meta.video_keys:
+            assert got[key].stride()[-3] == 1, key  # C is the innermost dimension in memory
 
 
 def _assert_batches_equal(got: dict, want: dict) -> None:
@@ -201,3 +211,76 @@ def test_get_batch_with_image_transforms_and_bad_input(reference_fixtures):
         ds.get_batch([])
     with pytest.raises(IndexError, match="out of range"):
         ds.get_batch([0, len(ds)])
+
+
+@pytest.mark.parametrize("inline_bytes", [1024, None], ids=["buffers", "inline"])
+def test_training_dataloader_reuses_buffers_without_overwriting_held_batches(
+    reference_fixtures, monkeypatch, inline_bytes
+):
+    """Camera tensors travel in shared-memory buffers that the worker reuses: a batch still held by the main
+    process is never overwritten, and buffers are reused once the batches are dropped. (The fixture's small
+    frames travel inside the pickled batch by default; with `INLINE_BYTES` lowered, through the buffers.)"""
+    from lerobot.datasets import loading
+
+    if inline_bytes is not None:
+        monkeypatch.setattr(loading, "INLINE_BYTES", inline_bytes)
+
+    name = "multicam_v30"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=True,
+    )
+    gen = torch.Generator().manual_seed(0)
+    batches = [torch.randint(0, len(ds), (4,), generator=gen).tolist() for _ in range(12)]
+    want = list(torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0))
+    loader = loading.make_dataloader(ds, batches, num_workers=1)
+    held = list(loader)  # every batch kept alive: the worker must take a new buffer for each
+    for got, expected in zip(held, want, strict=True):
+        _assert_batches_equal(got, expected)
+    n_buffers = sum(len(slots) for slots in loading._RECEIVED.values())
+    assert n_buffers == (len(batches) * len(ds.meta.video_keys) if inline_bytes else 0)
+    del held, got
+    for _ in range(2):  # later epochs (same persistent worker): one batch at a time, buffers reused
+        for got, expected in zip(loader, want, strict=True):
+            _assert_batches_equal(got, expected)
+    assert sum(len(slots) for slots in loading._RECEIVED.values()) == n_buffers
+    del loader, got
+    import gc
+
+    gc.collect()
+    assert not loading._RECEIVED  # the main process's mappings go with the DataLoader
+
+
+def test_training_dataloader_without_workers_reuses_dropped_buffers(reference_fixtures):
+    from lerobot.datasets import loading
+
+    name = "multicam_v30"
+    exp, _ = load_expected(reference_fixtures, name)
+    ds = LeRobotDataset(
+        f"local/{name}",
+        root=reference_fixtures / "datasets" / name,
+        delta_timestamps=exp["delta_timestamps"],
+        return_uint8=True,
+    )
+    key = ds.meta.video_keys[0]
+    gen = torch.Generator().manual_seed(1)
+    batches = [torch.randint(0, len(ds), (4,), generator=gen).tolist() for _ in range(6)]
+    want = list(torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0))
+    loader = loading.make_dataloader(ds, batches, num_workers=0)
+    held = list(loader)  # all alive at once: each has memory of its own
+    assert len({b[key].data_ptr() for b in held}) == len(batches)
+    assert held[0][key].stride()[-3] == 1  # uint8 frames laid out channels-last
+    for got, expected in zip(held, want, strict=True):
+        _assert_batches_equal(got, expected)
+    del held, got
+    pointers = set()
+    for got, expected in zip(loader, want, strict=True):  # one at a time: dropped buffers come back
+        _assert_batches_equal(got, expected)
+        pointers.add(got[key].data_ptr())
+    assert len(pointers) <= 2
+    ds.return_uint8 = False  # float frames come contiguous, as the items' are
+    (batch,) = list(loading.make_dataloader(ds, batches[:1], num_workers=0))
+    assert batch[key].dtype == torch.float32 and batch[key].is_contiguous()
