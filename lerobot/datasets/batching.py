@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from lerobot.datasets.formats.common import DatasetFormatError
+from lerobot.utils.constants import TASK
 
 Allocate = Callable[[tuple[int, ...], torch.dtype], torch.Tensor]
 
@@ -157,7 +158,7 @@ def build_batch(dataset, indices, *, channels_last: bool = False, allocate: Allo
                 dataset, key, offsets, frames[k : k + b], requests[k], channels_last, allocate
             )
             k += b
-    batch["task"] = [dataset.meta.task_list[int(t)] for t in dataset._cols["task_index"][idxs]]
+    batch[TASK] = [dataset.meta.task_list[int(t)] for t in dataset._cols["task_index"][idxs]]
     return batch
 
 

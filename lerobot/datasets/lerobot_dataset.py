@@ -32,6 +32,7 @@ from lerobot.datasets.metadata import INFO_PATH, LeRobotDatasetMetadata  # noqa:
 from lerobot.datasets.option_checks import check_delta_timestamp_values, check_episode_selection
 from lerobot.datasets.utils import check_delta_timestamps, format_ranges
 from lerobot.datasets.writing.dataset import WritableDataset
+from lerobot.utils.constants import TASK
 
 logger = logging.getLogger(__name__)
 
@@ -510,7 +511,7 @@ class LeRobotDataset(WritableDataset, torch.utils.data.Dataset):
         if self.image_transforms is not None:
             for key in self.meta.camera_keys:
                 item[key] = self.image_transforms(item[key])
-        item["task"] = self.meta.task_list[int(self._cols["task_index"][idx])]
+        item[TASK] = self.meta.task_list[int(self._cols["task_index"][idx])]
         return item
 
     def __repr__(self) -> str:
