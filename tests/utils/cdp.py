@@ -122,6 +122,13 @@ class Chromium:
             self._proc.stderr.close()
             self._proc = None
         if self._profile is not None:
+            # Chromium keeps its singleton socket in a /tmp/org.chromium.Chromium.* folder that the profile's
+            # `SingletonSocket` link points to, and leaves it behind when it is stopped: remove it too.
+            link = Path(self._profile) / "SingletonSocket"
+            if link.is_symlink():
+                socket_dir = Path(os.readlink(link)).parent
+                if socket_dir.name.startswith("org.chromium.Chromium."):
+                    shutil.rmtree(socket_dir, ignore_errors=True)
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
 
