@@ -4,8 +4,8 @@ Task: PushT (gym-pusht) with the state observation `environment_state_agent_pos`
 the T + the pusher position), so that a small ACT policy learns in minutes on a CPU. Steps, each runnable
 alone (the demo prints the equivalent lerobot-train / lerobot-eval commands):
 
-    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_demos 200]      # scripted expert -> v3.0 dataset
-    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 16000]      # lerobot-train on it
+    python -m lerobot.scripts.demo collect  [--out outputs/demo] [--n_demos 400]      # scripted expert -> v3.0 dataset
+    python -m lerobot.scripts.demo train    [--out outputs/demo] [--steps 25000]      # lerobot-train on it
     python -m lerobot.scripts.demo evaluate [--out outputs/demo] [--n_eval 50]        # trained vs random vs expert
     python -m lerobot.scripts.demo                                                    # all three + report
 
@@ -35,19 +35,20 @@ from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE, REWARD, SU
 logger = logging.getLogger("lerobot.demo")
 
 REPO_ID = "local/pusht_scripted_expert"
-N_DEMOS = 200  # expert episodes collected by default (from the env's random start)
+N_DEMOS = 400  # expert episodes collected by default (from the env's random start)
 N_NEAR_GOAL = N_DEMOS  # and expert episodes starting near the goal (the end game), by default
 BURST_PROB, BURST_STEPS = 0.05, (3, 8)  # collection noise: bursts of 3-8 steps, one every ~20 steps
 NEAR_GOAL_PX, NEAR_GOAL_RAD = 40.0, 0.5  # the near-goal starts: up to 40 px and 0.5 rad (29 deg) off
-STEPS = 16000  # training steps by default
+STEPS = 25000  # training steps by default
 ENV_FLAGS = ["--env.type=pusht", "--env.obs_type=environment_state_agent_pos"]
-# A small ACT on the state observation: chunks of 10 actions (1 s), each executed whole before the next
-# inference (measured on the same checkpoint, 50 episodes: avg max reward 0.49 and 6% success, against 0.33
-# and 0% when replanning every step, which stalls next to the goal); no VAE (measured no better).
+# A small ACT on the state observation: chunks of 10 actions (1 s), the first 8 executed before the next
+# inference (measured on one checkpoint, 100 episodes: 56% success with 6 or 8, 53% with 5, 45% with all 10,
+# 18% replanning every step with temporal ensembling, which stalls next to the goal); no VAE (measured no
+# better).
 POLICY_FLAGS = [
     "--policy.type=act",
     "--policy.chunk_size=10",
-    "--policy.n_action_steps=10",
+    "--policy.n_action_steps=8",
     "--policy.dim_model=128",
     "--policy.n_heads=4",
     "--policy.dim_feedforward=512",
@@ -57,11 +58,21 @@ POLICY_FLAGS = [
     # ACT normalises no ENV feature by default: the keypoints (0-512 px) would enter the network raw.
     "--policy.normalization_mapping={VISUAL: MEAN_STD, STATE: MEAN_STD, ENV: MEAN_STD, ACTION: MEAN_STD}",
     "--policy.dropout=0.0",
-    "--policy.optimizer_lr=3e-4",
-    "--policy.optimizer_weight_decay=0.0",
     "--policy.pretrained_backbone_weights=null",
     "--policy.push_to_hub=false",
     "--policy.device=cpu",
+]
+# AdamW with a cosine learning-rate decay to 0 over the run (peak 8e-4 after 500 warm-up steps) instead of
+# ACT's constant preset: measured 44% success after 20000 steps against 26% at 10000 steps of a constant 3e-4
+# (same data); the decay sharpens the last, precise pushes.
+OPTIMIZER_FLAGS = [
+    "--use_policy_training_preset=false",
+    "--optimizer.type=adamw",
+    "--optimizer.lr=8e-4",
+    "--optimizer.weight_decay=0.0",
+    "--scheduler.type=diffuser",
+    "--scheduler.name=cosine",
+    "--scheduler.num_warmup_steps=500",
 ]
 FEATURES = {
     OBS_STATE: {"dtype": "float32", "shape": [2], "names": ["x", "y"]},
@@ -204,6 +215,7 @@ def train_args(
         f"--dataset.repo_id={REPO_ID}",
         f"--dataset.root={out / 'dataset'}",
         *POLICY_FLAGS,
+        *OPTIMIZER_FLAGS,
         *ENV_FLAGS,
         f"--env.episode_length={max_steps}",
         f"--output_dir={out / 'train'}",
