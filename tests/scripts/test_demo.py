@@ -4,10 +4,11 @@ writes what it promises; and the scripted PushT expert solves the task (translat
 import json
 
 import gymnasium as gym
+import numpy as np
 import pytest
 
 from lerobot.datasets.lerobot_dataset import LeRobotDataset
-from lerobot.envs.experts import PushTExpert
+from lerobot.envs.experts import PUSHT_GOAL_POSE, PushTExpert
 from lerobot.scripts import demo
 
 
@@ -59,8 +60,19 @@ def test_demo_pipeline_smoke(tmp_path, monkeypatch):
     out = tmp_path / "demo"
     demo.main(["collect", f"--out={out}", "--n_episodes=2", "--max_steps=15"])
     ds = LeRobotDataset(demo.REPO_ID, root=out / "dataset")
-    assert ds.meta.info["codebase_version"] == "v3.0" and ds.num_episodes == 2
+    # 2 episodes from the env's random start, then as many starting near the goal (the end game).
+    assert ds.meta.info["codebase_version"] == "v3.0" and ds.num_episodes == 4
     assert set(demo.FEATURES) <= set(ds.features)
+    env = demo._make_pusht(10)
+    try:  # the T's keypoints at the goal pose
+        goal_obs, _ = env.reset(options={"reset_to_state": [50.0, 50.0, *PUSHT_GOAL_POSE]})
+    finally:
+        env.close()
+    goal_kp = goal_obs["environment_state"].reshape(8, 2)
+    starts = ds.hf_dataset.to_pandas().groupby("episode_index").first()["observation.environment_state"]
+    offsets = [np.abs(np.stack(kp).reshape(8, 2) - goal_kp).max() for kp in starts]
+    # 40 px and 0.5 rad off at most: no keypoint (<= 130 px from the centre of rotation) moves > 120 px.
+    assert max(offsets[2:]) < 120.0, offsets
 
     demo.main(["train", f"--out={out}", "--steps=4", "--batch_size=4", "--eval_freq=2",
                "--train_eval_episodes=1", "--max_steps=10"])  # fmt: skip
