@@ -23,16 +23,19 @@ def _assert_items_equal(got: list[dict], want: list[dict]) -> None:
                 assert a[key] == b[key], key
 
 
+def _fixture_dataset(fixtures, name: str, windows: bool = True, **kwargs) -> LeRobotDataset:
+    """A fixture dataset, with the time windows of its expected items (none when `windows` is False)."""
+    exp, _ = load_expected(fixtures, name)
+    delta_timestamps = exp["delta_timestamps"] if windows else None
+    return LeRobotDataset(
+        f"local/{name}", root=fixtures / "datasets" / name, delta_timestamps=delta_timestamps, **kwargs
+    )
+
+
 @pytest.mark.parametrize("name", FIXTURE_DATASETS)
 @pytest.mark.parametrize("return_uint8", [False, True], ids=["float", "uint8"])
 def test_batch_items_equal_single_items(reference_fixtures, name, return_uint8):
-    exp, _ = load_expected(reference_fixtures, name)
-    ds = LeRobotDataset(
-        f"local/{name}",
-        root=reference_fixtures / "datasets" / name,
-        delta_timestamps=exp["delta_timestamps"],
-        return_uint8=return_uint8,
-    )
+    ds = _fixture_dataset(reference_fixtures, name, return_uint8=return_uint8)
     # Shuffled, with repeats, neighbours (overlapping windows), episode edges (padding) and a negative index.
     gen = torch.Generator().manual_seed(0)
     batch = torch.randperm(len(ds), generator=gen)[:12].tolist() + [0, 1, 2, 2, len(ds) - 1, -1]
@@ -48,11 +51,8 @@ def test_batch_items_match_reference_fixture(reference_fixtures):
     """The fixture's expected items (float frames of the reference) come out of a batch unchanged."""
     name = "multicam_v30"
     exp, tensors = load_expected(reference_fixtures, name)
-    root = reference_fixtures / "datasets" / name
-    ds = LeRobotDataset(f"local/{name}", root=root, delta_timestamps=exp["delta_timestamps"])
-    ds8 = LeRobotDataset(
-        f"local/{name}", root=root, delta_timestamps=exp["delta_timestamps"], return_uint8=True
-    )
+    ds = _fixture_dataset(reference_fixtures, name)
+    ds8 = _fixture_dataset(reference_fixtures, name, return_uint8=True)
     indices = [spec["index"] for spec in exp["items"]]
     items, items8 = ds.__getitems__(indices), ds8.__getitems__(indices)
     for spec, item, item8 in zip(exp["items"], items, items8, strict=True):
@@ -135,11 +135,7 @@ def test_normalizer_gives_the_same_values_for_uint8_and_float_frames(mode):
 
 def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
     """Through a DataLoader (1 worker, batch sampler), batches equal the collated per-sample items."""
-    name = "pusht_v21"
-    exp, _ = load_expected(reference_fixtures, name)
-    ds = LeRobotDataset(
-        f"local/{name}", root=reference_fixtures / "datasets" / name, delta_timestamps=exp["delta_timestamps"]
-    )
+    ds = _fixture_dataset(reference_fixtures, "pusht_v21")
     batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7]]
     loader = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=1)
     for got, indices in zip(loader, batches, strict=True):
@@ -156,14 +152,8 @@ def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
 @pytest.mark.parametrize("with_delta", [False, True], ids=["plain", "delta"])
 def test_get_batch_equals_collated_items(reference_fixtures, name, with_delta):
     """The column-wise batch (training path) equals default collation of the items, bit for bit."""
-    exp, _ = load_expected(reference_fixtures, name)
     for return_uint8 in (False, True):
-        ds = LeRobotDataset(
-            f"local/{name}",
-            root=reference_fixtures / "datasets" / name,
-            delta_timestamps=exp["delta_timestamps"] if with_delta else None,
-            return_uint8=return_uint8,
-        )
+        ds = _fixture_dataset(reference_fixtures, name, windows=with_delta, return_uint8=return_uint8)
         batch = [7, 0, len(ds) - 1, 3, 4, 5, 5, -2]
         want = torch.utils.data.default_collate([ds[i] for i in batch])
         _assert_batches_equal(ds.get_batch(batch), want)
@@ -187,14 +177,7 @@ def test_training_dataloader_matches_plain_dataloader(reference_fixtures):
     """make_dataloader (1 worker, whole batches built in the worker) gives the batches of a plain DataLoader."""
     from lerobot.datasets.loading import make_dataloader
 
-    name = "multicam_v30"
-    exp, _ = load_expected(reference_fixtures, name)
-    ds = LeRobotDataset(
-        f"local/{name}",
-        root=reference_fixtures / "datasets" / name,
-        delta_timestamps=exp["delta_timestamps"],
-        return_uint8=True,
-    )
+    ds = _fixture_dataset(reference_fixtures, "multicam_v30", return_uint8=True)
     batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7], [2, 9]]
     plain = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0)
     for got, want in zip(make_dataloader(ds, batches, num_workers=1), plain, strict=True):
@@ -202,9 +185,9 @@ def test_training_dataloader_matches_plain_dataloader(reference_fixtures):
 
 
 def test_get_batch_with_image_transforms_and_bad_input(reference_fixtures):
-    name = "multicam_v30"
-    root = reference_fixtures / "datasets" / name
-    ds = LeRobotDataset(f"local/{name}", root=root, image_transforms=lambda x: x * 0.5)
+    ds = _fixture_dataset(
+        reference_fixtures, "multicam_v30", windows=False, image_transforms=lambda x: x * 0.5
+    )
     batch = [3, 1, 4]
     _assert_batches_equal(ds.get_batch(batch), torch.utils.data.default_collate([ds[i] for i in batch]))
     with pytest.raises(ValueError, match="at least one index"):
@@ -225,14 +208,7 @@ def test_training_dataloader_reuses_buffers_without_overwriting_held_batches(
     if inline_bytes is not None:
         monkeypatch.setattr(loading, "INLINE_BYTES", inline_bytes)
 
-    name = "multicam_v30"
-    exp, _ = load_expected(reference_fixtures, name)
-    ds = LeRobotDataset(
-        f"local/{name}",
-        root=reference_fixtures / "datasets" / name,
-        delta_timestamps=exp["delta_timestamps"],
-        return_uint8=True,
-    )
+    ds = _fixture_dataset(reference_fixtures, "multicam_v30", return_uint8=True)
     gen = torch.Generator().manual_seed(0)
     batches = [torch.randint(0, len(ds), (4,), generator=gen).tolist() for _ in range(12)]
     want = list(torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=0))
@@ -257,14 +233,7 @@ def test_training_dataloader_reuses_buffers_without_overwriting_held_batches(
 def test_training_dataloader_without_workers_reuses_dropped_buffers(reference_fixtures):
     from lerobot.datasets import loading
 
-    name = "multicam_v30"
-    exp, _ = load_expected(reference_fixtures, name)
-    ds = LeRobotDataset(
-        f"local/{name}",
-        root=reference_fixtures / "datasets" / name,
-        delta_timestamps=exp["delta_timestamps"],
-        return_uint8=True,
-    )
+    ds = _fixture_dataset(reference_fixtures, "multicam_v30", return_uint8=True)
     key = ds.meta.video_keys[0]
     gen = torch.Generator().manual_seed(1)
     batches = [torch.randint(0, len(ds), (4,), generator=gen).tolist() for _ in range(6)]

@@ -238,16 +238,21 @@ class DatasetWriter:
             raise FileNotFoundError(
                 f"Cannot resume: {root / INFO_PATH} does not exist (create the dataset first)."
             )
-        options = (
-            image_writer_processes,
-            image_writer_threads,
-            video_config,
-            allow_nan,
-            encoder_niceness,
-            streaming_encoding,
-        )
-        # The lock is taken before recover(): it must never clean up after a writer that is still running.
-        return cls._holding_lock(root, lambda: cls._resume_locked(root, *options))
+
+        def open_existing() -> DatasetWriter:
+            # Under the lock: recover() must never clean up after a writer that is still running.
+            recover(root)
+            info, tasks, stats = read_existing(root, CODEBASE_VERSION)
+            config = video_config if video_config is not None else video_config_from_info(info)
+            writer = cls(
+                root, info, tasks, stats, image_writer_processes, image_writer_threads, config, allow_nan,
+                encoder_niceness, streaming_encoding,
+            )  # fmt: skip
+            if info["total_episodes"] > 0:
+                writer._files.continue_after(last_episode_row(root))
+            return writer
+
+        return cls._holding_lock(root, open_existing)
 
     @staticmethod
     def _holding_lock(root: Path, open_writer: Callable[[], DatasetWriter]) -> DatasetWriter:
@@ -261,37 +266,6 @@ class DatasetWriter:
             lock.release()
             raise
         writer._lock = lock
-        return writer
-
-    @classmethod
-    def _resume_locked(
-        cls,
-        root: Path,
-        image_writer_processes: int,
-        image_writer_threads: int,
-        video_config: VideoEncodingConfig | None,
-        allow_nan: bool,
-        encoder_niceness: int,
-        streaming_encoding: bool,
-    ) -> DatasetWriter:
-        recover(root)
-        info, tasks, stats = read_existing(root, CODEBASE_VERSION)
-        if video_config is None:
-            video_config = video_config_from_info(info)
-        writer = cls(
-            root,
-            info,
-            tasks,
-            stats,
-            image_writer_processes,
-            image_writer_threads,
-            video_config,
-            allow_nan,
-            encoder_niceness,
-            streaming_encoding,
-        )
-        if info["total_episodes"] > 0:
-            writer._files.continue_after(last_episode_row(root))
         return writer
 
     # ------------------------------------------------------------------ properties
