@@ -14,35 +14,8 @@ then type `sweep` in its terminal when `lerobot-calibrate` asks you to move the 
 `control_robot.py --robot.mock=true`.
 """
 
-from lerobot.motors.sim import (
-    COMMANDS_HELP,
-    MULTI_BUS_PRESETS,
-    ROBOT_PRESETS,
-    SimMotor,
-    SimulatedServoBus,
-    SimulatedUser,
-    dxl_crc,
-    ft_checksum,
-    main,
-    parse_motors,
-    run_command,
-    vendor_of,
-)
-
-__all__ = [
-    "COMMANDS_HELP",
-    "MULTI_BUS_PRESETS",
-    "ROBOT_PRESETS",
-    "SimMotor",
-    "SimulatedServoBus",
-    "SimulatedUser",
-    "dxl_crc",
-    "ft_checksum",
-    "main",
-    "parse_motors",
-    "run_command",
-    "vendor_of",
-]
+from lerobot.motors.sim import *  # noqa: F403  (the package's public names, importable from here too)
+from lerobot.motors.sim import __all__, main  # noqa: F401
 
 if __name__ == "__main__":
     main()
