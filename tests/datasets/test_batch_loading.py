@@ -139,13 +139,7 @@ def test_dataloader_with_batch_sampler_uses_whole_batches(reference_fixtures):
     batches = [[5, 1, 2, 3], [len(ds) - 1, 0, 7, 7]]
     loader = torch.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=1)
     for got, indices in zip(loader, batches, strict=True):
-        want = torch.utils.data.default_collate([ds[i] for i in indices])
-        assert sorted(got) == sorted(want)
-        for key in got:
-            if isinstance(got[key], torch.Tensor):
-                assert torch.equal(got[key], want[key]), key
-            else:
-                assert got[key] == want[key], key
+        _assert_items_equal([got], [torch.utils.data.default_collate([ds[i] for i in indices])])
 
 
 @pytest.mark.parametrize("name", FIXTURE_DATASETS)
